@@ -5,12 +5,14 @@
 //! people read (`70B3D57ED0000001`).
 
 mod dev_addr;
+mod direction;
 mod eui;
 mod hexfmt;
 mod key;
 mod net_id;
 
 pub use dev_addr::{DevAddr, DevAddrPrefix};
+pub use direction::Direction;
 pub use eui::{DevEui, Eui64, JoinEui};
 pub use hexfmt::ParseHexError;
 pub use key::{Aes128Key, AppKey, AppSKey, NwkKey};

@@ -1,0 +1,5 @@
+//! Placeholder: filled in by the parser's owner.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|_data: &[u8]| {});
