@@ -1,1 +1,5 @@
-//! dataplane
+//! The data plane: thread-per-core, io_uring-driven packet path.
+//!
+//! `runtime/` holds the I/O edge (rings, sockets, buffers); protocol cores stay sans-IO.
+
+pub mod runtime;
