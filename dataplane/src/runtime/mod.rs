@@ -8,4 +8,5 @@
 //! measures this path against a plain tokio UDP ingress on the same pipeline.
 
 pub mod buf_ring;
+pub mod mesh;
 pub mod udp;
