@@ -8,5 +8,6 @@
 //! measures this path against a plain tokio UDP ingress on the same pipeline.
 
 pub mod buf_ring;
+pub mod cores;
 pub mod mesh;
 pub mod udp;
