@@ -38,7 +38,11 @@ fn dev_addr(c: &Value) -> DevAddr {
     DevAddr::from_be_bytes(bytes(c, "dev_addr").try_into().unwrap())
 }
 fn dir(c: &Value) -> Direction {
-    if c["dir"] == "up" { Direction::Uplink } else { Direction::Downlink }
+    if c["dir"] == "up" {
+        Direction::Uplink
+    } else {
+        Direction::Downlink
+    }
 }
 
 fn of_kind(kind: &str) -> Vec<Value> {
@@ -64,11 +68,24 @@ fn data_v10_mic_and_frm_payload() {
             Direction::Downlink => data_downlink_mic(&k, 0, addr, fcnt, &msg),
         };
         assert_eq!(got, mic(&c), "{name}: MIC");
-        let enc_key = if num(&c, "fport") == 0 { "nwk_s_key" } else { "app_s_key" };
+        let enc_key = if num(&c, "fport") == 0 {
+            "nwk_s_key"
+        } else {
+            "app_s_key"
+        };
         let mut p = bytes(&c, "frm_payload_plain");
-        frm_payload_crypt(&CipherKey::new(&key(&c, enc_key)), dir(&c), addr, fcnt, &mut p);
+        frm_payload_crypt(
+            &CipherKey::new(&key(&c, enc_key)),
+            dir(&c),
+            addr,
+            fcnt,
+            &mut p,
+        );
         assert_eq!(p, bytes(&c, "frm_payload_enc"), "{name}: FRMPayload");
-        assert!(msg.ends_with(&p), "{name}: ciphertext is the tail of the MIC'd frame");
+        assert!(
+            msg.ends_with(&p),
+            "{name}: ciphertext is the tail of the MIC'd frame"
+        );
     }
 }
 
@@ -80,7 +97,10 @@ fn data_up_v11_mic_with_conf_fcnt_deviation() {
         let (ack, fport) = (c["ack"].as_bool().unwrap(), num(&c, "fport"));
         let conf = num(&c, "conf_fcnt") as u16;
         let (dr, ch) = (num(&c, "tx_dr") as u8, num(&c, "tx_ch") as u8);
-        let (f, s) = (mic_key(&c, "f_nwk_s_int_key"), mic_key(&c, "s_nwk_s_int_key"));
+        let (f, s) = (
+            mic_key(&c, "f_nwk_s_int_key"),
+            mic_key(&c, "s_nwk_s_int_key"),
+        );
         let msg = bytes(&c, "msg");
         let (addr, fcnt) = (dev_addr(&c), num(&c, "fcnt") as u32);
         let compute = |conf| data_uplink_mic_v11(&f, &s, conf, dr, ch, addr, fcnt, &msg);
@@ -90,14 +110,21 @@ fn data_up_v11_mic_with_conf_fcnt_deviation() {
         assert_eq!(lora_packet.mic(), mic(&c), "{name}");
         if !ack && fport == 0 {
             deviations += 1;
-            assert_ne!(spec.mic()[..2], mic(&c)[..2], "{name}: deviation expected in cmacS");
+            assert_ne!(
+                spec.mic()[..2],
+                mic(&c)[..2],
+                "{name}: deviation expected in cmacS"
+            );
         } else {
             assert_eq!(spec.mic(), mic(&c), "{name}");
         }
         // cmacF never involves ConfFCnt, so it agrees in every case.
         assert_eq!(spec.f, [mic(&c)[2], mic(&c)[3]], "{name}: cmacF");
     }
-    assert!(deviations > 0, "fixture should exercise the ACK-clear FPort-0 deviation");
+    assert!(
+        deviations > 0,
+        "fixture should exercise the ACK-clear FPort-0 deviation"
+    );
 }
 
 #[test]
@@ -105,7 +132,13 @@ fn data_down_v11_mic() {
     for c in of_kind("data_down_v11") {
         let k = mic_key(&c, "s_nwk_s_int_key");
         let conf = num(&c, "conf_fcnt") as u16;
-        let got = data_downlink_mic(&k, conf, dev_addr(&c), num(&c, "fcnt") as u32, &bytes(&c, "msg"));
+        let got = data_downlink_mic(
+            &k,
+            conf,
+            dev_addr(&c),
+            num(&c, "fcnt") as u32,
+            &bytes(&c, "msg"),
+        );
         assert_eq!(got, mic(&c), "{}", c["name"]);
     }
 }
@@ -120,7 +153,16 @@ fn fopts_v11_errata() {
         fopts_crypt_v11(&k, dir(&c), addr, fcnt, a, FOptsVariant::Errata, &mut f).unwrap();
         assert_eq!(f, bytes(&c, "fopts_enc"), "{}", c["name"]);
         let mut g = bytes(&c, "fopts_plain");
-        fopts_crypt_v11(&k, dir(&c), addr, fcnt, a, FOptsVariant::FirstPublished, &mut g).unwrap();
+        fopts_crypt_v11(
+            &k,
+            dir(&c),
+            addr,
+            fcnt,
+            a,
+            FOptsVariant::FirstPublished,
+            &mut g,
+        )
+        .unwrap();
         assert_ne!(g, f, "{}: the first-published A block differs", c["name"]);
     }
 }
@@ -128,10 +170,20 @@ fn fopts_v11_errata() {
 #[test]
 fn join_and_rejoin_request_mics() {
     for c in of_kind("join_request") {
-        assert_eq!(join_request_mic(&mic_key(&c, "key"), &bytes(&c, "msg")), mic(&c), "{}", c["name"]);
+        assert_eq!(
+            join_request_mic(&mic_key(&c, "key"), &bytes(&c, "msg")),
+            mic(&c),
+            "{}",
+            c["name"]
+        );
     }
     for c in of_kind("rejoin_request") {
-        assert_eq!(rejoin_request_mic(&mic_key(&c, "key"), &bytes(&c, "msg")), mic(&c), "{}", c["name"]);
+        assert_eq!(
+            rejoin_request_mic(&mic_key(&c, "key"), &bytes(&c, "msg")),
+            mic(&c),
+            "{}",
+            c["name"]
+        );
     }
 }
 
@@ -147,18 +199,28 @@ fn check_join_accept(c: &Value, got_mic: Mic) {
     join_accept_encrypt(&k, &mut body).unwrap();
     assert_eq!(body, enc[1..], "{name}: encrypted");
     join_accept_decrypt(&k, &mut body).unwrap();
-    assert_eq!(body, [&msg[1..], &got_mic[..]].concat(), "{name}: decrypted");
+    assert_eq!(
+        body,
+        [&msg[1..], &got_mic[..]].concat(),
+        "{name}: decrypted"
+    );
 }
 
 #[test]
 fn join_accepts() {
     for c in of_kind("join_accept_v10") {
-        check_join_accept(&c, join_accept_mic_v10(&mic_key(&c, "mic_key"), &bytes(&c, "msg")));
+        check_join_accept(
+            &c,
+            join_accept_mic_v10(&mic_key(&c, "mic_key"), &bytes(&c, "msg")),
+        );
     }
     for c in of_kind("join_accept_v11") {
         let eui = JoinEui::from_be_bytes(bytes(&c, "join_eui").try_into().unwrap());
         let (t, dn) = (num(&c, "join_req_type") as u8, num(&c, "dev_nonce") as u16);
-        check_join_accept(&c, join_accept_mic_v11(&mic_key(&c, "mic_key"), t, eui, dn, &bytes(&c, "msg")));
+        check_join_accept(
+            &c,
+            join_accept_mic_v11(&mic_key(&c, "mic_key"), t, eui, dn, &bytes(&c, "msg")),
+        );
     }
 }
 
@@ -166,7 +228,12 @@ fn join_accepts() {
 fn key_derivation() {
     for c in of_kind("keys_v10") {
         let net_id = NetId::from_be_bytes(bytes(&c, "net_id").try_into().unwrap());
-        let k = session_keys_v10(&key(&c, "app_key"), num(&c, "join_nonce") as u32, net_id, num(&c, "dev_nonce") as u16);
+        let k = session_keys_v10(
+            &key(&c, "app_key"),
+            num(&c, "join_nonce") as u32,
+            net_id,
+            num(&c, "dev_nonce") as u16,
+        );
         assert_eq!(k.nwk_s_key, key(&c, "nwk_s_key"), "{}", c["name"]);
         assert_eq!(k.app_s_key, key(&c, "app_s_key"), "{}", c["name"]);
     }
@@ -179,7 +246,8 @@ fn key_derivation() {
         assert_eq!(k.s_nwk_s_int_key, key(&c, "s_nwk_s_int_key"), "{name}");
         assert_eq!(k.nwk_s_enc_key, key(&c, "nwk_s_enc_key"), "{name}");
         assert_eq!(k.app_s_key, key(&c, "app_s_key"), "{name}");
-        let dev_eui = shared::types::DevEui::from_be_bytes(bytes(&c, "dev_eui").try_into().unwrap());
+        let dev_eui =
+            shared::types::DevEui::from_be_bytes(bytes(&c, "dev_eui").try_into().unwrap());
         let js = js_keys(&key(&c, "nwk_key"), dev_eui);
         assert_eq!(js.js_int_key, key(&c, "js_int_key"), "{name}");
         assert_eq!(js.js_enc_key, key(&c, "js_enc_key"), "{name}");

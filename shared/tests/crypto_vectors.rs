@@ -28,7 +28,12 @@ fn rfc4493_cmac_examples() {
         let tag = b(&c["tag"]);
         assert_eq!(k.cmac(&b(&c["msg"]))[..], tag[..], "{}", c["name"]);
         // The LoRaWAN MIC is the tag's first four bytes.
-        assert_eq!(join_request_mic(&k, &b(&c["msg"]))[..], tag[..4], "{}", c["name"]);
+        assert_eq!(
+            join_request_mic(&k, &b(&c["msg"]))[..],
+            tag[..4],
+            "{}",
+            c["name"]
+        );
     }
 }
 
@@ -50,7 +55,12 @@ fn check_wrap(c: &Value) {
 fn rfc3394_and_openssl_key_wrap() {
     let rfc = load(include_str!("fixtures/rfc3394/rfc3394.json"));
     let ossl = load(include_str!("fixtures/rfc3394/openssl.json"));
-    let all: Vec<&Value> = rfc["cases"].as_array().unwrap().iter().chain(ossl["cases"].as_array().unwrap()).collect();
+    let all: Vec<&Value> = rfc["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(ossl["cases"].as_array().unwrap())
+        .collect();
     assert!(all.len() >= 8);
     for c in all {
         check_wrap(c);
@@ -66,7 +76,10 @@ fn tts_data_messages() {
     let (mk, ck) = (MicKey::new(&k), CipherKey::new(&k));
     let addr = DevAddr::from_be_bytes(b(&v["dev_addr"]).try_into().unwrap());
     let fcnt = v["fcnt"].as_u64().unwrap() as u32;
-    let dirs = [("uplink", Direction::Uplink), ("downlink", Direction::Downlink)];
+    let dirs = [
+        ("uplink", Direction::Uplink),
+        ("downlink", Direction::Downlink),
+    ];
     for (name, dir) in dirs {
         let frm = &v["frm_payload"];
         let mut p = b(&frm["plain"]);
@@ -74,7 +87,16 @@ fn tts_data_messages() {
         assert_eq!(p, b(&frm[name]), "FRMPayload {name}");
         // FirstPublished FOpts: A block constant 0, block 1, the same keystream.
         let mut f = b(&frm["plain"]);
-        fopts_crypt_v11(&ck, dir, addr, fcnt, false, FOptsVariant::FirstPublished, &mut f).unwrap();
+        fopts_crypt_v11(
+            &ck,
+            dir,
+            addr,
+            fcnt,
+            false,
+            FOptsVariant::FirstPublished,
+            &mut f,
+        )
+        .unwrap();
         assert_eq!(f, b(&frm[name]), "first-published FOpts {name}");
         // Errata FOpts with constant 00000001: uplink and NFCntDown.
         let fo = &v["fopts_frame_type_constant_00000001"];
@@ -86,9 +108,18 @@ fn tts_data_messages() {
     let msg = b(&m["msg"]);
     let cases = [
         ("legacy_uplink", data_uplink_mic_v10(&mk, addr, fcnt, &msg)),
-        ("uplink_v11_same_keys_conf0_dr0_ch0", data_uplink_mic_v11(&mk, &mk, 0, 0, 0, addr, fcnt, &msg).mic()),
-        ("legacy_downlink", data_downlink_mic(&mk, 0, addr, fcnt, &msg)),
-        ("downlink_v11_conf0", data_downlink_mic(&mk, 0, addr, fcnt, &msg)),
+        (
+            "uplink_v11_same_keys_conf0_dr0_ch0",
+            data_uplink_mic_v11(&mk, &mk, 0, 0, 0, addr, fcnt, &msg).mic(),
+        ),
+        (
+            "legacy_downlink",
+            data_downlink_mic(&mk, 0, addr, fcnt, &msg),
+        ),
+        (
+            "downlink_v11_conf0",
+            data_downlink_mic(&mk, 0, addr, fcnt, &msg),
+        ),
     ];
     for (name, got) in cases {
         assert_eq!(got[..], b(&m[name])[..], "{name}");
@@ -108,12 +139,25 @@ fn tts_join_messages() {
     assert_eq!(body, b(&ja["plain"]), "join-accept decryption");
 
     let jr = &v["join_request"];
-    assert_eq!(join_request_mic(&mk, &b(&jr["msg"]))[..], b(&jr["mic"])[..], "join-request");
+    assert_eq!(
+        join_request_mic(&mk, &b(&jr["msg"]))[..],
+        b(&jr["mic"])[..],
+        "join-request"
+    );
     for c in v["rejoin_requests"].as_array().unwrap() {
-        assert_eq!(rejoin_request_mic(&mk, &b(&c["msg"]))[..], b(&c["mic"])[..], "{}", c["name"]);
+        assert_eq!(
+            rejoin_request_mic(&mk, &b(&c["msg"]))[..],
+            b(&c["mic"])[..],
+            "{}",
+            c["name"]
+        );
     }
     let l = &v["join_accept_mic_legacy"];
-    assert_eq!(join_accept_mic_v10(&mk, &b(&l["msg"]))[..], b(&l["mic"])[..], "legacy join-accept");
+    assert_eq!(
+        join_accept_mic_v10(&mk, &b(&l["msg"]))[..],
+        b(&l["mic"])[..],
+        "legacy join-accept"
+    );
     let n = &v["join_accept_mic_v11"];
     let eui = JoinEui::from_be_bytes(b(&n["join_eui"]).try_into().unwrap());
     let t = n["join_req_type"].as_u64().unwrap() as u8;
@@ -125,7 +169,12 @@ fn tts_join_messages() {
 fn tts_key_derivation() {
     let v = &load(include_str!("fixtures/tts/vectors.json"))["key_derivation_test.go"];
     let root = key(&v["key"]);
-    let jn = u32::from_be_bytes([[0].as_slice(), &b(&v["join_nonce"])].concat().try_into().unwrap());
+    let jn = u32::from_be_bytes(
+        [[0].as_slice(), &b(&v["join_nonce"])]
+            .concat()
+            .try_into()
+            .unwrap(),
+    );
     let dn = be16(&v["dev_nonce"]);
     let join_eui = JoinEui::from_be_bytes(b(&v["join_eui"]).try_into().unwrap());
     let dev_eui = DevEui::from_be_bytes(b(&v["dev_eui"]).try_into().unwrap());

@@ -29,7 +29,9 @@ pub struct CipherKey {
 impl CipherKey {
     /// Expands the AES-128 key schedules.
     pub fn new(key: &Aes128Key) -> Self {
-        Self { cipher: Aes128::new(&key.to_bytes().into()) }
+        Self {
+            cipher: Aes128::new(&key.to_bytes().into()),
+        }
     }
 }
 
@@ -73,7 +75,9 @@ pub enum FOptsVariant {
 fn a_block(b4: u8, dir: Direction, dev_addr: DevAddr, fcnt: u32, i: u8) -> [u8; 16] {
     let a = dev_addr.to_wire_bytes();
     let f = fcnt.to_le_bytes();
-    [0x01, 0, 0, 0, b4, dir as u8, a[0], a[1], a[2], a[3], f[0], f[1], f[2], f[3], 0, i]
+    [
+        0x01, 0, 0, 0, b4, dir as u8, a[0], a[1], a[2], a[3], f[0], f[1], f[2], f[3], 0, i,
+    ]
 }
 
 /// Encrypts or decrypts an FRMPayload in place (1.0.4 §4.3.3, 1.1 §4.3.3). The key is AppSKey
@@ -211,12 +215,48 @@ mod tests {
             s
         };
         let cases = [
-            ("up errata", Direction::Uplink, false, FOptsVariant::Errata, 1),
-            ("up errata, flag ignored", Direction::Uplink, true, FOptsVariant::Errata, 1),
-            ("N down errata", Direction::Downlink, false, FOptsVariant::Errata, 1),
-            ("A down errata", Direction::Downlink, true, FOptsVariant::Errata, 2),
-            ("A down first", Direction::Downlink, true, FOptsVariant::FirstPublished, 0),
-            ("up first", Direction::Uplink, false, FOptsVariant::FirstPublished, 0),
+            (
+                "up errata",
+                Direction::Uplink,
+                false,
+                FOptsVariant::Errata,
+                1,
+            ),
+            (
+                "up errata, flag ignored",
+                Direction::Uplink,
+                true,
+                FOptsVariant::Errata,
+                1,
+            ),
+            (
+                "N down errata",
+                Direction::Downlink,
+                false,
+                FOptsVariant::Errata,
+                1,
+            ),
+            (
+                "A down errata",
+                Direction::Downlink,
+                true,
+                FOptsVariant::Errata,
+                2,
+            ),
+            (
+                "A down first",
+                Direction::Downlink,
+                true,
+                FOptsVariant::FirstPublished,
+                0,
+            ),
+            (
+                "up first",
+                Direction::Uplink,
+                false,
+                FOptsVariant::FirstPublished,
+                0,
+            ),
         ];
         for (name, dir, a, v, b4) in cases {
             let mut f = [0u8; 15];
@@ -224,7 +264,15 @@ mod tests {
             assert_eq!(f[..], ks(b4, dir)[..15], "{name}");
         }
         let mut long = [0u8; 16];
-        let r = fopts_crypt_v11(&k, Direction::Uplink, addr, 5, false, Default::default(), &mut long);
+        let r = fopts_crypt_v11(
+            &k,
+            Direction::Uplink,
+            addr,
+            5,
+            false,
+            Default::default(),
+            &mut long,
+        );
         assert_eq!(r, Err(CipherError::FOptsTooLong(16)));
     }
 
@@ -239,8 +287,14 @@ mod tests {
         assert_eq!(&body[..12], plain.as_slice());
         for n in [0usize, 15, 17, 31, 48] {
             let mut b = vec![0u8; n];
-            assert_eq!(join_accept_encrypt(&key(1), &mut b), Err(CipherError::JoinAcceptLength(n)));
-            assert_eq!(join_accept_decrypt(&key(1), &mut b), Err(CipherError::JoinAcceptLength(n)));
+            assert_eq!(
+                join_accept_encrypt(&key(1), &mut b),
+                Err(CipherError::JoinAcceptLength(n))
+            );
+            assert_eq!(
+                join_accept_decrypt(&key(1), &mut b),
+                Err(CipherError::JoinAcceptLength(n))
+            );
         }
     }
 }

@@ -52,7 +52,10 @@ fn s_block(kind: u8, join_nonce: u32, mid: &[u8], dev_nonce: u16) -> [u8; 16] {
     let mut b = [0u8; 16];
     let j = join_nonce.to_le_bytes();
     let d = dev_nonce.to_le_bytes();
-    let fields = [kind, j[0], j[1], j[2]].into_iter().chain(mid.iter().copied()).chain(d);
+    let fields = [kind, j[0], j[1], j[2]]
+        .into_iter()
+        .chain(mid.iter().copied())
+        .chain(d);
     for (slot, v) in b.iter_mut().zip(fields) {
         *slot = v;
     }
@@ -109,7 +112,10 @@ pub fn js_keys(nwk_key: &Aes128Key, dev_eui: DevEui) -> JsKeys {
         b[1..9].copy_from_slice(&e);
         b
     };
-    JsKeys { js_int_key: encrypt(&c, block(0x06)), js_enc_key: encrypt(&c, block(0x05)) }
+    JsKeys {
+        js_int_key: encrypt(&c, block(0x06)),
+        js_enc_key: encrypt(&c, block(0x05)),
+    }
 }
 
 #[cfg(test)]
@@ -133,13 +139,41 @@ mod tests {
         let js = js_keys(&root, dev_eui);
         let cases = [
             ("AppSKey", v11.app_s_key, "B035CCE24E4A040EB5CECBF21724412D"),
-            ("FNwkSIntKey", v11.f_nwk_s_int_key, "379084E7CE22FF191BFF4B77536F2AA3"),
-            ("SNwkSIntKey", v11.s_nwk_s_int_key, "63C59309D53485BC5164DBF71627AEB9"),
-            ("NwkSEncKey", v11.nwk_s_enc_key, "CE07A009A3970AC0519A099ED53E550B"),
-            ("legacy AppSKey", v10.app_s_key, "8C1E0543A229088DE6F84E74BB46BD62"),
-            ("legacy NwkSKey", v10.nwk_s_key, "0DB924EE6AF90698E05FC7CE48303C01"),
-            ("JSIntKey", js.js_int_key, "CB8E9EE114C3FB5CE472A5AA13AB1855"),
-            ("JSEncKey", js.js_enc_key, "BB711EEFB9829B4A75866F8616BACD6D"),
+            (
+                "FNwkSIntKey",
+                v11.f_nwk_s_int_key,
+                "379084E7CE22FF191BFF4B77536F2AA3",
+            ),
+            (
+                "SNwkSIntKey",
+                v11.s_nwk_s_int_key,
+                "63C59309D53485BC5164DBF71627AEB9",
+            ),
+            (
+                "NwkSEncKey",
+                v11.nwk_s_enc_key,
+                "CE07A009A3970AC0519A099ED53E550B",
+            ),
+            (
+                "legacy AppSKey",
+                v10.app_s_key,
+                "8C1E0543A229088DE6F84E74BB46BD62",
+            ),
+            (
+                "legacy NwkSKey",
+                v10.nwk_s_key,
+                "0DB924EE6AF90698E05FC7CE48303C01",
+            ),
+            (
+                "JSIntKey",
+                js.js_int_key,
+                "CB8E9EE114C3FB5CE472A5AA13AB1855",
+            ),
+            (
+                "JSEncKey",
+                js.js_enc_key,
+                "BB711EEFB9829B4A75866F8616BACD6D",
+            ),
         ];
         for (name, got, want) in cases {
             assert_eq!(got.expose_hex(), want, "{name}");
@@ -150,6 +184,9 @@ mod tests {
     fn join_nonce_uses_low_24_bits() {
         let root = Aes128Key::from_bytes([9; 16]);
         let n = NetId::from_u32(0x13);
-        assert_eq!(session_keys_v10(&root, 0xFF12_3456, n, 1), session_keys_v10(&root, 0x12_3456, n, 1));
+        assert_eq!(
+            session_keys_v10(&root, 0xFF12_3456, n, 1),
+            session_keys_v10(&root, 0x12_3456, n, 1)
+        );
     }
 }

@@ -33,11 +33,14 @@ pub enum KeyWrapError {
 }
 
 fn check(plain_len: usize, out_len: usize, expected: usize) -> Result<(), KeyWrapError> {
-    if plain_len < 16 || plain_len % 8 != 0 {
+    if plain_len < 16 || !plain_len.is_multiple_of(8) {
         return Err(KeyWrapError::InvalidLength(plain_len));
     }
     if out_len != expected {
-        return Err(KeyWrapError::OutputLength { expected, got: out_len });
+        return Err(KeyWrapError::OutputLength {
+            expected,
+            got: out_len,
+        });
     }
     Ok(())
 }
@@ -70,7 +73,7 @@ pub fn wrap_into(kek: &Aes128Key, plaintext: &[u8], out: &mut [u8]) -> Result<()
 /// shorter. On an integrity-check failure `out` is zeroed.
 pub fn unwrap_into(kek: &Aes128Key, ciphertext: &[u8], out: &mut [u8]) -> Result<(), KeyWrapError> {
     let plain_len = ciphertext.len().saturating_sub(8);
-    if ciphertext.len() < 24 || ciphertext.len() % 8 != 0 {
+    if ciphertext.len() < 24 || !ciphertext.len().is_multiple_of(8) {
         return Err(KeyWrapError::InvalidLength(ciphertext.len()));
     }
     check(plain_len, out.len(), plain_len)?;
@@ -124,7 +127,10 @@ mod tests {
         let kek: Aes128Key = "000102030405060708090A0B0C0D0E0F".parse().unwrap();
         let key: Aes128Key = "00112233445566778899AABBCCDDEEFF".parse().unwrap();
         let wrapped = wrap_key(&kek, &key);
-        assert_eq!(hex::encode_upper(wrapped), "1FA68B0A8112B447AEF34BD8FB5A7B829D3E862371D2CFE5");
+        assert_eq!(
+            hex::encode_upper(wrapped),
+            "1FA68B0A8112B447AEF34BD8FB5A7B829D3E862371D2CFE5"
+        );
         assert_eq!(unwrap_key(&kek, &wrapped), Ok(key));
     }
 
@@ -133,19 +139,41 @@ mod tests {
         let kek = Aes128Key::from_bytes([1; 16]);
         let mut out = [0u8; 64];
         let cases: [(&str, Result<(), KeyWrapError>, KeyWrapError); 6] = [
-            ("wrap 8", wrap_into(&kek, &[0; 8], &mut out[..16]), KeyWrapError::InvalidLength(8)),
-            ("wrap 17", wrap_into(&kek, &[0; 17], &mut out[..25]), KeyWrapError::InvalidLength(17)),
+            (
+                "wrap 8",
+                wrap_into(&kek, &[0; 8], &mut out[..16]),
+                KeyWrapError::InvalidLength(8),
+            ),
+            (
+                "wrap 17",
+                wrap_into(&kek, &[0; 17], &mut out[..25]),
+                KeyWrapError::InvalidLength(17),
+            ),
             (
                 "wrap short out",
                 wrap_into(&kek, &[0; 16], &mut out[..16]),
-                KeyWrapError::OutputLength { expected: 24, got: 16 },
+                KeyWrapError::OutputLength {
+                    expected: 24,
+                    got: 16,
+                },
             ),
-            ("unwrap 16", unwrap_into(&kek, &[0; 16], &mut out[..8]), KeyWrapError::InvalidLength(16)),
-            ("unwrap 25", unwrap_into(&kek, &[0; 25], &mut out[..17]), KeyWrapError::InvalidLength(25)),
+            (
+                "unwrap 16",
+                unwrap_into(&kek, &[0; 16], &mut out[..8]),
+                KeyWrapError::InvalidLength(16),
+            ),
+            (
+                "unwrap 25",
+                unwrap_into(&kek, &[0; 25], &mut out[..17]),
+                KeyWrapError::InvalidLength(25),
+            ),
             (
                 "unwrap long out",
                 unwrap_into(&kek, &[0; 24], &mut out[..24]),
-                KeyWrapError::OutputLength { expected: 16, got: 24 },
+                KeyWrapError::OutputLength {
+                    expected: 16,
+                    got: 24,
+                },
             ),
         ];
         for (name, got, want) in cases {

@@ -6,6 +6,17 @@
 //! bytes of the AES-CMAC. Data MICs prepend the B0 (and, for a 1.1 uplink, B1) block built on the
 //! stack. All functions are allocation-free and run over a prepared [`MicKey`].
 //!
+//! ```
+//! use shared::crypto::{MicKey, data_uplink_mic_v10, mic_eq};
+//! use shared::types::{Aes128Key, DevAddr};
+//! // Unconfirmed uplink from 01020304, FCnt 1, FPort 1 (The Things Stack's pkg/crypto vector).
+//! let phy = [0x40, 4, 3, 2, 1, 0, 1, 0, 1, 1, 2, 3, 4, 0x3B, 0x07, 0x31, 0x82];
+//! let key = MicKey::new(&Aes128Key::from_bytes([1; 16]));
+//! let (msg, mic) = phy.split_at(phy.len() - 4);
+//! let got = data_uplink_mic_v10(&key, DevAddr::from_u32(0x0102_0304), 1, msg);
+//! assert!(mic_eq(&got, mic.try_into().unwrap()));
+//! ```
+//!
 //! `msg` is at most 255 bytes on air (a PHYPayload's limit); the B0 length byte is `len(msg)`
 //! modulo 256, so a longer slice yields a MIC no valid frame carries.
 
@@ -24,8 +35,22 @@ fn b_block(x: [u8; 4], dir: Direction, dev_addr: DevAddr, fcnt: u32, msg_len: us
     let a = dev_addr.to_wire_bytes();
     let f = fcnt.to_le_bytes();
     [
-        0x49, x[0], x[1], x[2], x[3], dir as u8, a[0], a[1], a[2], a[3], f[0], f[1], f[2], f[3],
-        0x00, msg_len as u8,
+        0x49,
+        x[0],
+        x[1],
+        x[2],
+        x[3],
+        dir as u8,
+        a[0],
+        a[1],
+        a[2],
+        a[3],
+        f[0],
+        f[1],
+        f[2],
+        f[3],
+        0x00,
+        msg_len as u8,
     ]
 }
 
@@ -67,7 +92,19 @@ pub fn join_accept_mic_v11(
 ) -> Mic {
     let e = join_eui.to_wire_bytes();
     let n = dev_nonce.to_le_bytes();
-    let prefix = [join_req_type, e[0], e[1], e[2], e[3], e[4], e[5], e[6], e[7], n[0], n[1]];
+    let prefix = [
+        join_req_type,
+        e[0],
+        e[1],
+        e[2],
+        e[3],
+        e[4],
+        e[5],
+        e[6],
+        e[7],
+        n[0],
+        n[1],
+    ];
     let mut c = js_int_key.chain();
     c.update(&prefix);
     c.update(msg);
@@ -114,10 +151,19 @@ pub fn data_uplink_mic_v11(
 ) -> UplinkMicV11 {
     let b0 = b_block([0; 4], Direction::Uplink, dev_addr, fcnt, msg.len());
     let c = conf_fcnt.to_le_bytes();
-    let b1 = b_block([c[0], c[1], tx_dr, tx_ch], Direction::Uplink, dev_addr, fcnt, msg.len());
+    let b1 = b_block(
+        [c[0], c[1], tx_dr, tx_ch],
+        Direction::Uplink,
+        dev_addr,
+        fcnt,
+        msg.len(),
+    );
     let s = cmac_with_block(s_nwk_s_int, &b1, msg);
     let f = cmac_with_block(f_nwk_s_int, &b0, msg);
-    UplinkMicV11 { s: [s[0], s[1]], f: [f[0], f[1]] }
+    UplinkMicV11 {
+        s: [s[0], s[1]],
+        f: [f[0], f[1]],
+    }
 }
 
 /// Downlink data MIC (1.0.4 §4.4, 1.1 §4.4): `aes128_cmac(key, B0 | msg)[0..4]` with `Dir` = 1.
@@ -131,7 +177,13 @@ pub fn data_downlink_mic(
     msg: &[u8],
 ) -> Mic {
     let c = conf_fcnt.to_le_bytes();
-    let b0 = b_block([c[0], c[1], 0, 0], Direction::Downlink, dev_addr, fcnt, msg.len());
+    let b0 = b_block(
+        [c[0], c[1], 0, 0],
+        Direction::Downlink,
+        dev_addr,
+        fcnt,
+        msg.len(),
+    );
     first4(cmac_with_block(key, &b0, msg))
 }
 
@@ -159,13 +211,21 @@ mod tests {
         let addr = DevAddr::from_be_bytes([1, 2, 3, 4]);
         let k = key(1);
         let cases: [(&str, Mic, Mic); 3] = [
-            ("1.0 uplink", data_uplink_mic_v10(&k, addr, 1, &TTS_FRAME), [0x3B, 0x07, 0x31, 0x82]),
+            (
+                "1.0 uplink",
+                data_uplink_mic_v10(&k, addr, 1, &TTS_FRAME),
+                [0x3B, 0x07, 0x31, 0x82],
+            ),
             (
                 "1.1 uplink, both keys equal, B1 zero",
                 data_uplink_mic_v11(&k, &k, 0, 0, 0, addr, 1, &TTS_FRAME).mic(),
                 [0x3B, 0x07, 0x3B, 0x07],
             ),
-            ("downlink", data_downlink_mic(&k, 0, addr, 1, &TTS_FRAME), [0xA5, 0x60, 0x9F, 0xA9]),
+            (
+                "downlink",
+                data_downlink_mic(&k, 0, addr, 1, &TTS_FRAME),
+                [0xA5, 0x60, 0x9F, 0xA9],
+            ),
         ];
         for (name, got, want) in cases {
             assert_eq!(got, want, "{name}");
@@ -177,9 +237,17 @@ mod tests {
         // The Things Stack pkg/crypto/join_messages_test.go, key 01×16.
         let k = key(1);
         let jr = [0u8, 8, 7, 6, 5, 4, 3, 2, 1, 8, 7, 6, 5, 4, 3, 2, 1, 2, 1];
-        assert_eq!(join_request_mic(&k, &jr), [0xe6, 0xe1, 0x0c, 0x55], "join-request");
+        assert_eq!(
+            join_request_mic(&k, &jr),
+            [0xe6, 0xe1, 0x0c, 0x55],
+            "join-request"
+        );
         let ja = [0x20u8, 3, 2, 1, 3, 2, 1, 4, 3, 2, 1, 0, 1];
-        assert_eq!(join_accept_mic_v10(&k, &ja), [0x32, 0xf5, 0x4a, 0xb3], "1.0 join-accept");
+        assert_eq!(
+            join_accept_mic_v10(&k, &ja),
+            [0x32, 0xf5, 0x4a, 0xb3],
+            "1.0 join-accept"
+        );
         let eui = JoinEui::from_be_bytes([8, 7, 6, 5, 4, 3, 2, 1]);
         let mic = join_accept_mic_v11(&k, 0xff, eui, 0x0201, &ja);
         assert_eq!(mic, [0x48, 0xe9, 0xbe, 0x5f], "1.1 join-accept");
@@ -187,7 +255,10 @@ mod tests {
 
     #[test]
     fn halves_and_mic_eq() {
-        let m = UplinkMicV11 { s: [1, 2], f: [3, 4] };
+        let m = UplinkMicV11 {
+            s: [1, 2],
+            f: [3, 4],
+        };
         assert_eq!(m.mic(), [1, 2, 3, 4]);
         assert!(mic_eq(&[1, 2, 3, 4], &[1, 2, 3, 4]));
         for i in 0..4 {

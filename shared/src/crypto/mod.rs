@@ -4,7 +4,7 @@
 //!   in halves), over a prepared AES-CMAC [`MicKey`] (LoRaWAN 1.0.4 §4.4, 1.1 §4.4, §6.2).
 //! - [`cipher`]: FRMPayload and 1.1 FOpts encryption in place, join-accept encryption, over a
 //!   prepared [`CipherKey`] (1.0.4 §4.3.3, 1.1 §4.3.1.6 and errata, §4.3.3, §6.2.3).
-//! - [`derive`]: 1.0.x and 1.1 session keys, JSIntKey and JSEncKey (1.0.4 §6.2.5, 1.1 §6.1.1.3,
+//! - [`derive`](mod@derive): 1.0.x and 1.1 session keys, JSIntKey and JSEncKey (1.0.4 §6.2.5, 1.1 §6.1.1.3,
 //!   §6.2.3).
 //! - [`keywrap`]: RFC 3394 AES key wrap with a 128-bit KEK (Backend Interfaces TS002 §6.3).
 //!
@@ -35,7 +35,9 @@ pub use cipher::{
     CipherError, CipherKey, FOptsVariant, fopts_crypt_v11, frm_payload_crypt, join_accept_decrypt,
     join_accept_encrypt,
 };
-pub use derive::{JsKeys, SessionKeysV10, SessionKeysV11, js_keys, session_keys_v10, session_keys_v11};
+pub use derive::{
+    JsKeys, SessionKeysV10, SessionKeysV11, js_keys, session_keys_v10, session_keys_v11,
+};
 pub use keywrap::{KeyWrapError, unwrap_into, unwrap_key, wrap_into, wrap_key};
 pub use mic::{
     Mic, MicKey, UplinkMicV11, data_downlink_mic, data_uplink_mic_v10, data_uplink_mic_v11,
