@@ -7,8 +7,8 @@
 //! and the last block is held back until `Chain::finish` knows whether it is complete (K1) or
 //! padded (K2). No allocation, no copy of the key schedule.
 //!
-//! Measured with `cargo test --release -p shared --test crypto_speed -- --ignored --nocapture`
-//! (1.0 uplink MIC over B0 + a 13-byte frame, best of 5 runs of 10⁶ calls, all three in the same run, on
+//! Measured with `cargo bench -p bench --bench mic` (first with a timing loop of the same shape):
+//! (1.0 uplink MIC over B0 + a 13-byte frame, all three in the same run, on
 //! a 2-vCPU VM shared with other builds, load average 8, so absolute figures are inflated; three
 //! runs): this prepared key 126–146 ns per MIC; cloning a prepared `cmac::Cmac<Aes128>` per MIC
 //! 294–368 ns; a fresh `Cmac` per MIC (key schedule and subkeys each time, as `lrwn` does)
