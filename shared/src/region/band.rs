@@ -49,8 +49,8 @@ pub struct BootDwellTime {
     pub downlink: Option<bool>,
 }
 
-/// Timers and counters of RP002-1.0.3 §3 "Regional Parameters Common Names"... (Table 2,
-/// "LoRaWAN default values"); the same in every region here.
+/// Timers and counters of each region's "Default Settings" section of RP002-1.0.3; the same
+/// values in every region here.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Timing {
     /// RECEIVE_DELAY1 in milliseconds.
@@ -73,7 +73,7 @@ pub struct Timing {
     pub retransmit_timeout_max_ms: u32,
 }
 
-/// RP002-1.0.3 Table 2 (default settings), shared by every region.
+/// The RP002-1.0.3 default settings, shared by every region.
 pub const DEFAULT_TIMING: Timing = Timing {
     receive_delay1_ms: 1_000,
     receive_delay2_ms: 2_000,
@@ -282,3 +282,7 @@ impl Band {
             .copied()
     }
 }
+
+#[cfg(test)]
+#[path = "band_tests.rs"]
+mod tests;

@@ -28,6 +28,17 @@ static DATA_RATES: [Option<DrEntry>; 16] = [
     None,
 ];
 
+/// RX1 DR per uplink DR0..DR5 and RX1DROffset 0..=5; DR6/DR7 have no RX1 mapping (and no
+/// default channel allows them).
+static RX1_DATA_RATE: [&[u8]; 6] = [
+    RX1_DR_EU_LIKE[0],
+    RX1_DR_EU_LIKE[1],
+    RX1_DR_EU_LIKE[2],
+    RX1_DR_EU_LIKE[3],
+    RX1_DR_EU_LIKE[4],
+    RX1_DR_EU_LIKE[5],
+];
+
 static UPLINK_20A: [ChannelGrid; 2] = [
     ChannelGrid::new(470_300_000, 200_000, 32, 1, 5),
     ChannelGrid::new(503_500_000, 200_000, 32, 1, 5),
@@ -66,7 +77,7 @@ const fn cn470(
         join_channels: uplink,
         downlink_channels: downlink,
         max_uplink_channels,
-        rx1_data_rate: &RX1_DR_EU_LIKE,
+        rx1_data_rate: &RX1_DATA_RATE,
         rx1_data_rate_dwell: None,
         rx1_frequency: Rx1FrequencyRule::ChannelModulo {
             count: downlink_count,

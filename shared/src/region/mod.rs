@@ -155,3 +155,56 @@ pub fn band(id: RegionId) -> &'static Band {
         RegionId::Ru864 => &ru864::RU864,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip() {
+        for id in RegionId::ALL {
+            assert_eq!(id.as_str().parse::<RegionId>(), Ok(id), "{id}");
+            assert_eq!(id.to_string(), id.as_str());
+            assert_eq!(band(id).id, id, "{id}: band() returns its own band");
+        }
+    }
+
+    #[test]
+    fn id_parsing_named_cases() {
+        let cases = [
+            ("EU868", Ok(RegionId::Eu868)),
+            ("US915", Ok(RegionId::Us915)),
+            ("AS923", Ok(RegionId::As923_1)),
+            ("AS923-2", Ok(RegionId::As923_2)),
+            ("CN470-26B", Ok(RegionId::Cn470Plan26B)),
+            ("eu868", Err(UnknownRegion)),
+            ("", Err(UnknownRegion)),
+            ("CN779", Err(UnknownRegion)),
+        ];
+        for (s, want) in cases {
+            assert_eq!(s.parse::<RegionId>(), want, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn indicative_bit_rates_named_cases() {
+        // RP002-1.0.3 data-rate tables, "Indicative physical bit rate [bit/s]".
+        let cases = [
+            ("EU868 DR0", RegionId::Eu868, 0, 250),
+            ("EU868 DR5", RegionId::Eu868, 5, 5_470),
+            ("EU868 DR6", RegionId::Eu868, 6, 11_000),
+            ("EU868 DR7 FSK", RegionId::Eu868, 7, 50_000),
+            ("EU868 DR8 LR-FHSS", RegionId::Eu868, 8, 162),
+            ("US915 DR0", RegionId::Us915, 0, 980),
+            ("US915 DR4", RegionId::Us915, 4, 12_500),
+            ("US915 DR13", RegionId::Us915, 13, 21_900),
+        ];
+        for (name, id, dr, want) in cases {
+            assert_eq!(
+                band(id).data_rate(dr).map(|r| r.bit_rate),
+                Some(want),
+                "{name}"
+            );
+        }
+    }
+}
