@@ -8,6 +8,13 @@
 //! crypto module works on those.
 //!
 //! Differences from peer parsers are listed in `shared/tests/frames_differential.rs`.
+//!
+//! Test vectors in the unit tests, each cited where used:
+//! - The Things Stack `pkg/encoding/lorawan/lorawan_test.go` (commit 01fac1c2):
+//!   `TestLoRaWANEncodingRaw`, `TestLoRaWANEncodingRawJoinAcceptPayload`,
+//!   `TestUnmarshalResilience`;
+//! - ChirpStack `lrwn` 4.13 `src/phy_payload.rs` doc examples and `test_proprietary`;
+//! - npm `lora-packet` README (`lora-packet-decode --hex 40F17DBE…`).
 
 mod cflist;
 mod data;
