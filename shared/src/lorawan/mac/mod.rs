@@ -57,7 +57,7 @@ pub use beacon_freq::{BeaconFreqAns, BeaconFreqReq};
 pub use beacon_timing::BeaconTimingAns;
 pub use dev_status::DevStatusAns;
 pub use device_mode::{DeviceClass, DeviceModeConf, DeviceModeInd};
-pub use device_time::DeviceTimeAns;
+pub use device_time::{DeviceTimeAns, FRACTION_NANOS};
 pub use dl_channel::{DlChannelAns, DlChannelReq};
 pub use duty_cycle::DutyCycleReq;
 pub use force_rejoin::ForceRejoinReq;
@@ -72,7 +72,7 @@ pub use rekey::{RekeyConf, RekeyInd};
 pub use reset::{ResetConf, ResetInd};
 pub use rx_param_setup::{RxParamSetupAns, RxParamSetupReq};
 pub use rx_timing_setup::RxTimingSetupReq;
-pub use tx_param_setup::TxParamSetupReq;
+pub use tx_param_setup::{MAX_EIRP_DBM, TxParamSetupReq};
 
 pub use crate::types::Direction;
 
@@ -359,6 +359,16 @@ pub fn encoded_len_all(commands: &[MacCommand]) -> usize {
 }
 
 /// Writes `commands` back to back at the start of `buf`; returns the number of bytes written.
+///
+/// ```
+/// use shared::lorawan::mac::{emit_all, LinkAdrReq, MacCommand};
+///
+/// let adr = LinkAdrReq { data_rate: 5, tx_power: 2, ch_mask: 0x00FF, ch_mask_cntl: 0, nb_trans: 1 };
+/// let mut fopts = [0u8; 15];
+/// let n = emit_all(&[MacCommand::LinkAdrReq(adr), MacCommand::DevStatusReq], &mut fopts)?;
+/// assert_eq!(&fopts[..n], &[0x03, 0x52, 0xFF, 0x00, 0x01, 0x06]);
+/// # Ok::<(), shared::lorawan::mac::MacError>(())
+/// ```
 pub fn emit_all(commands: &[MacCommand], buf: &mut [u8]) -> Result<usize, MacError> {
     let needed = encoded_len_all(commands);
     if buf.len() < needed {
@@ -437,6 +447,17 @@ pub fn parse(buf: &[u8], direction: Direction) -> MacCommands<'_> {
 }
 
 /// Parses MAC commands sent by an end device.
+///
+/// ```
+/// use shared::lorawan::mac::{parse_uplink, DevStatusAns, MacCommand, MacError};
+///
+/// // LinkCheckReq, DevStatusAns (battery 255, margin 30 dB), then an unknown CID 0x55.
+/// let mut it = parse_uplink(&[0x02, 0x06, 0xFF, 0x1E, 0x55]);
+/// assert_eq!(it.next(), Some(Ok(MacCommand::LinkCheckReq)));
+/// assert_eq!(it.next(), Some(Ok(MacCommand::DevStatusAns(DevStatusAns { battery: 255, margin: 30 }))));
+/// assert_eq!(it.next(), Some(Err(MacError::UnknownCid { cid: 0x55, offset: 4 })));
+/// assert_eq!(it.next(), None);
+/// ```
 pub fn parse_uplink(buf: &[u8]) -> MacCommands<'_> {
     parse(buf, Direction::Uplink)
 }

@@ -41,7 +41,7 @@ pub(crate) fn frequency_to_wire(
     field: &'static str,
     hz: u32,
 ) -> Result<[u8; 3], MacError> {
-    if hz % 100 != 0 || hz > MAX_FREQUENCY_HZ {
+    if !hz.is_multiple_of(100) || hz > MAX_FREQUENCY_HZ {
         return Err(MacError::InvalidField { cid, field });
     }
     let [a, b, c, _] = (hz / 100).to_le_bytes();

@@ -1,6 +1,13 @@
 //! Whole-codec tests: the CID table against the codecs, sequence round trips, the iterator's
 //! stop-after-error contract, and arbitrary bytes. Per-command byte tables live beside each
 //! command; the helpers and strategies they share are here.
+//!
+//! Vector sources cited in the per-command tables (bytes and values only):
+//! - TTS: `TheThingsNetwork/lorawan-stack` `pkg/encoding/lorawan/mac_test.go`
+//!   (`TestLoRaWANEncodingMAC`, commit 029684bb1f8c8b390c4e60d873b1d184b06608b0); the codec read
+//!   for the oracle notes is `pkg/encoding/lorawan/mac.go` at 852ad36b2418aabe17b8b168987033606d38342f.
+//! - lrwn 4.13.0 (crates.io, ChirpStack): `src/maccommand.rs`, `tests::test_command` (`MacTest`).
+//! - LoRaMac-node `src/mac/LoRaMac.c` `ProcessMacCommands` for the ForceRejoinReq byte order.
 
 use super::*;
 use proptest::prelude::*;
