@@ -10,7 +10,9 @@ use shared::lorawan::{DataFrame, DataFrameMut, DataFrameRepr, FCtrl, FOpts, MTyp
 use shared::types::{Aes128Key, DevAddr, Direction};
 use std::hint::black_box;
 
-const NWK_S_KEY: [u8; 16] = [0x2B, 0x7E, 0x15, 0x16, 0x28, 0xAE, 0xD2, 0xA6, 0xAB, 0xF7, 0x15, 0x88, 0x09, 0xCF, 0x4F, 0x3C];
+const NWK_S_KEY: [u8; 16] = [
+    0x2B, 0x7E, 0x15, 0x16, 0x28, 0xAE, 0xD2, 0xA6, 0xAB, 0xF7, 0x15, 0x88, 0x09, 0xCF, 0x4F, 0x3C,
+];
 const APP_S_KEY: [u8; 16] = [0x11; 16];
 const FCNT: u16 = 0x1234;
 
@@ -19,7 +21,13 @@ fn frame() -> Vec<u8> {
     let payload = *b"\x01\x67\x00\xE1\x02\x68\x50\x03\x02\x01\x2C\x00";
     let addr = DevAddr::from_u32(0x2601_1BDA);
     let mut enc = payload;
-    frm_payload_crypt(&CipherKey::new(&Aes128Key(APP_S_KEY)), Direction::Uplink, addr, FCNT.into(), &mut enc);
+    frm_payload_crypt(
+        &CipherKey::new(&Aes128Key(APP_S_KEY)),
+        Direction::Uplink,
+        addr,
+        FCNT.into(),
+        &mut enc,
+    );
     let repr = DataFrameRepr {
         mtype: MType::UnconfirmedDataUp,
         dev_addr: addr,
@@ -33,14 +41,21 @@ fn frame() -> Vec<u8> {
     let mut buf = vec![0u8; repr.buffer_len()];
     repr.emit(&mut buf).unwrap();
     let mut f = DataFrameMut::parse(&mut buf).unwrap();
-    let mic = data_uplink_mic_v10(&MicKey::new(&Aes128Key(NWK_S_KEY)), addr, FCNT.into(), f.mic_input());
+    let mic = data_uplink_mic_v10(
+        &MicKey::new(&Aes128Key(NWK_S_KEY)),
+        addr,
+        FCNT.into(),
+        f.mic_input(),
+    );
     f.set_mic(mic);
     buf
 }
 
 /// Ours: view, MIC check; returns whether the MIC holds.
 fn ours_mic(bytes: &[u8], key: &MicKey) -> bool {
-    let Ok(f) = DataFrame::parse(bytes) else { return false };
+    let Ok(f) = DataFrame::parse(bytes) else {
+        return false;
+    };
     let mic = data_uplink_mic_v10(key, f.dev_addr(), f.fcnt().into(), f.mic_input());
     mic_eq(&mic, &f.mic())
 }
@@ -61,13 +76,19 @@ fn ours_full(bytes: &[u8], key: &MicKey, app: &CipherKey, buf: &mut [u8; 256]) -
 }
 
 fn lrwn_mic(bytes: &[u8], key: &lrwn::AES128Key) -> bool {
-    let Ok(p) = lrwn::PhyPayload::from_slice(bytes) else { return false };
-    p.validate_uplink_data_mic(lrwn::MACVersion::LoRaWAN1_0, 0, 0, 0, key, key).unwrap_or(false)
+    let Ok(p) = lrwn::PhyPayload::from_slice(bytes) else {
+        return false;
+    };
+    p.validate_uplink_data_mic(lrwn::MACVersion::LoRaWAN1_0, 0, 0, 0, key, key)
+        .unwrap_or(false)
 }
 
 fn lrwn_full(bytes: &[u8], key: &lrwn::AES128Key, app: &lrwn::AES128Key) -> Option<usize> {
     let mut p = lrwn::PhyPayload::from_slice(bytes).ok()?;
-    if !p.validate_uplink_data_mic(lrwn::MACVersion::LoRaWAN1_0, 0, 0, 0, key, key).ok()? {
+    if !p
+        .validate_uplink_data_mic(lrwn::MACVersion::LoRaWAN1_0, 0, 0, 0, key, key)
+        .ok()?
+    {
         return None;
     }
     p.decrypt_frm_payload(app).ok()?;
@@ -79,7 +100,9 @@ fn lrwn_full(bytes: &[u8], key: &lrwn::AES128Key, app: &lrwn::AES128Key) -> Opti
 
 fn lorawan_mic(bytes: &[u8], key: &lorawan::keys::AES128) -> bool {
     let mut buf = [0u8; 256];
-    let Some(b) = buf.get_mut(..bytes.len()) else { return false };
+    let Some(b) = buf.get_mut(..bytes.len()) else {
+        return false;
+    };
     b.copy_from_slice(bytes);
     match lorawan::parser::parse(b) {
         Ok(lorawan::parser::PhyPayload::Data(lorawan::parser::DataPayload::Encrypted(e))) => {
@@ -89,11 +112,17 @@ fn lorawan_mic(bytes: &[u8], key: &lorawan::keys::AES128) -> bool {
     }
 }
 
-fn lorawan_full(bytes: &[u8], key: &lorawan::keys::AES128, app: &lorawan::keys::AES128) -> Option<usize> {
+fn lorawan_full(
+    bytes: &[u8],
+    key: &lorawan::keys::AES128,
+    app: &lorawan::keys::AES128,
+) -> Option<usize> {
     let mut buf = [0u8; 256];
     let b = buf.get_mut(..bytes.len())?;
     b.copy_from_slice(bytes);
-    let lorawan::parser::PhyPayload::Data(lorawan::parser::DataPayload::Encrypted(e)) = lorawan::parser::parse(b).ok()? else {
+    let lorawan::parser::PhyPayload::Data(lorawan::parser::DataPayload::Encrypted(e)) =
+        lorawan::parser::parse(b).ok()?
+    else {
         return None;
     };
     if !e.validate_mic(key, u32::from(FCNT)) {
@@ -124,13 +153,21 @@ fn uplink(c: &mut Criterion) {
     let mut g = c.benchmark_group("uplink_parse_mic");
     g.bench_function("ours", |b| b.iter(|| ours_mic(black_box(&bytes), &mic_key)));
     g.bench_function("lrwn", |b| b.iter(|| lrwn_mic(black_box(&bytes), &l_key)));
-    g.bench_function("lorawan", |b| b.iter(|| lorawan_mic(black_box(&bytes), &r_key)));
+    g.bench_function("lorawan", |b| {
+        b.iter(|| lorawan_mic(black_box(&bytes), &r_key))
+    });
     g.finish();
 
     let mut g = c.benchmark_group("uplink_parse_mic_decrypt");
-    g.bench_function("ours", |b| b.iter(|| ours_full(black_box(&bytes), &mic_key, &app_key, &mut buf)));
-    g.bench_function("lrwn", |b| b.iter(|| lrwn_full(black_box(&bytes), &l_key, &l_app)));
-    g.bench_function("lorawan", |b| b.iter(|| lorawan_full(black_box(&bytes), &r_key, &r_app)));
+    g.bench_function("ours", |b| {
+        b.iter(|| ours_full(black_box(&bytes), &mic_key, &app_key, &mut buf))
+    });
+    g.bench_function("lrwn", |b| {
+        b.iter(|| lrwn_full(black_box(&bytes), &l_key, &l_app))
+    });
+    g.bench_function("lorawan", |b| {
+        b.iter(|| lorawan_full(black_box(&bytes), &r_key, &r_app))
+    });
     g.finish();
 }
 

@@ -16,12 +16,17 @@ fn output_dir() -> PathBuf {
 
 /// A criterion configured to write where [`print_ratios`] reads.
 pub fn criterion() -> Criterion {
-    Criterion::default().output_directory(&output_dir()).configure_from_args()
+    Criterion::default()
+        .output_directory(&output_dir())
+        .configure_from_args()
 }
 
 /// The median estimate in nanoseconds of `group/function` from the last run.
 pub fn median_ns(group: &str, function: &str) -> Option<f64> {
-    let path = output_dir().join(group).join(function).join("new/estimates.json");
+    let path = output_dir()
+        .join(group)
+        .join(function)
+        .join("new/estimates.json");
     let text = std::fs::read_to_string(path).ok()?;
     let v: serde_json::Value = serde_json::from_str(&text).ok()?;
     v["median"]["point_estimate"].as_f64()

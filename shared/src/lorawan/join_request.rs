@@ -115,7 +115,14 @@ pub(crate) mod tests {
     }
 
     /// (name, frame, JoinEUI, DevEUI, DevNonce, MIC)
-    type Case = (&'static str, &'static str, &'static str, &'static str, u16, [u8; 4]);
+    type Case = (
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        u16,
+        [u8; 4],
+    );
 
     const CASES: [Case; 2] = [
         // lrwn 4.13 phy_payload.rs doc example "Join-request" (MIC under AppKey 0102..0f10).
