@@ -1,0 +1,96 @@
+//! Application events: the deduplicated, authenticated and decrypted uplink as an application
+//! receives it, with every gateway's reception. Built on the owner core, published to the events
+//! hub, serialised as JSON for streaming consumers.
+
+use serde::Serialize;
+use shared::types::{DevAddr, DevEui, Eui64};
+
+/// One gateway's reception of an uplink (radio metadata as the gateway reported it).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RxMetadata {
+    /// The receiving gateway.
+    pub gateway_eui: Eui64,
+    /// Concentrator timestamp in microseconds (`tmst` / `xtime` low bits), for class A downlinks.
+    pub timestamp_us: u32,
+    /// GPS time of reception in milliseconds since the GPS epoch, when the gateway has GPS.
+    pub gps_time_ms: Option<u64>,
+    /// Fine timestamp in nanoseconds into the second, when the gateway has one.
+    pub fine_timestamp_ns: Option<u32>,
+    /// Channel RSSI in dBm.
+    pub rssi_dbm: Option<f32>,
+    /// Signal-to-noise ratio in dB.
+    pub snr_db: Option<f32>,
+    /// Concentrator IF channel.
+    pub channel: Option<u8>,
+    /// Concentrator RF chain.
+    pub rf_chain: Option<u8>,
+}
+
+/// Radio settings of an uplink, common to every reception.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct RadioSettings {
+    /// Centre frequency in Hz.
+    pub frequency_hz: u64,
+    /// LoRa spreading factor (0 for FSK).
+    pub spreading_factor: u8,
+    /// Bandwidth in Hz (0 for FSK).
+    pub bandwidth_hz: u32,
+    /// FSK bit rate (0 for LoRa).
+    pub bit_rate: u32,
+}
+
+/// A data uplink delivered to its application.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ApplicationUplink {
+    /// Application the device belongs to.
+    pub application_id: String,
+    /// Device id within the application.
+    pub device_id: String,
+    /// DevEUI, when the device has one.
+    pub dev_eui: Option<DevEui>,
+    /// Session's device address.
+    pub dev_addr: DevAddr,
+    /// Full 32-bit uplink frame counter.
+    pub fcnt: u32,
+    /// FPort (1–223 application, 224 test).
+    pub fport: u8,
+    /// Decrypted FRMPayload.
+    #[serde(with = "hex_bytes")]
+    pub frm_payload: Vec<u8>,
+    /// Confirmed uplink.
+    pub confirmed: bool,
+    /// Radio settings.
+    pub settings: RadioSettings,
+    /// Every gateway that heard the frame within the dedup window, best first.
+    pub rx_metadata: Vec<RxMetadata>,
+    /// Unix time in milliseconds at which the first copy arrived.
+    pub received_at_ms: u64,
+}
+
+/// Application-level events, filtered by `application_id` for subscribers.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ApplicationEvent {
+    /// An uplink reached the application.
+    Uplink(ApplicationUplink),
+}
+
+impl ApplicationEvent {
+    /// The application this event belongs to.
+    pub fn application_id(&self) -> &str {
+        match self {
+            Self::Uplink(u) => &u.application_id,
+        }
+    }
+}
+
+mod hex_bytes {
+    pub fn serialize<S: serde::Serializer>(b: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        use std::fmt::Write;
+        let mut out = String::with_capacity(b.len() * 2);
+        for x in b {
+            let _ = write!(out, "{x:02X}");
+        }
+        s.serialize_str(&out)
+    }
+}

@@ -1,0 +1,3 @@
+//! Application Server path: what an application sees of its devices' traffic.
+
+pub mod event;
