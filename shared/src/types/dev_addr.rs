@@ -47,7 +47,9 @@ impl DevAddr {
     }
     /// The NwkID field, or `None` when the address has no valid type.
     pub const fn nwk_id(self) -> Option<u32> {
-        let Some(t) = self.addr_type() else { return None };
+        let Some(t) = self.addr_type() else {
+            return None;
+        };
         let prefix = t as u32 + 1;
         let bits = NWK_ID_BITS[t as usize];
         Some((self.to_u32() << prefix) >> (32 - bits))
@@ -71,10 +73,17 @@ impl DevAddrPrefix {
     /// Builds a prefix, clearing the bits below `len`.
     pub const fn new(addr: DevAddr, len: u8) -> Self {
         let len = if len > 32 { 32 } else { len };
-        Self { addr: DevAddr::from_u32(addr.to_u32() & Self::mask(len)), len }
+        Self {
+            addr: DevAddr::from_u32(addr.to_u32() & Self::mask(len)),
+            len,
+        }
     }
     const fn mask(len: u8) -> u32 {
-        if len == 0 { 0 } else { u32::MAX << (32 - len as u32) }
+        if len == 0 {
+            0
+        } else {
+            u32::MAX << (32 - len as u32)
+        }
     }
     /// Whether `addr` lies in this range.
     pub const fn contains(self, addr: DevAddr) -> bool {
@@ -85,10 +94,17 @@ impl DevAddrPrefix {
     pub const fn for_net_id(net_id: NetId) -> Self {
         let t = net_id.net_id_type() as u32;
         let bits = NWK_ID_BITS[t as usize];
-        let marker = if t == 0 { 0 } else { (u32::MAX << (32 - t)) as u64 as u32 };
+        let marker = if t == 0 {
+            0
+        } else {
+            (u32::MAX << (32 - t)) as u64 as u32
+        };
         let nwk_id = net_id.id() & ((1 << bits) - 1);
         let addr = marker | (nwk_id << (32 - t - 1 - bits));
-        Self { addr: DevAddr::from_u32(addr), len: (t + 1 + bits) as u8 }
+        Self {
+            addr: DevAddr::from_u32(addr),
+            len: (t + 1 + bits) as u8,
+        }
     }
 }
 

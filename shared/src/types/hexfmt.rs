@@ -34,7 +34,10 @@ pub(crate) fn parse<const N: usize>(s: &str) -> Result<[u8; N], ParseHexError> {
         nibbles += 1;
     }
     if nibbles != 2 * N {
-        return Err(ParseHexError::Length { expected: 2 * N, got: nibbles });
+        return Err(ParseHexError::Length {
+            expected: 2 * N,
+            got: nibbles,
+        });
     }
     Ok(out)
 }
@@ -59,8 +62,20 @@ mod tests {
 
     #[test]
     fn rejects_bad_length_and_chars() {
-        assert_eq!(parse::<2>("abc"), Err(ParseHexError::Length { expected: 4, got: 3 }));
-        assert_eq!(parse::<2>("abcdef"), Err(ParseHexError::Length { expected: 4, got: 6 }));
+        assert_eq!(
+            parse::<2>("abc"),
+            Err(ParseHexError::Length {
+                expected: 4,
+                got: 3
+            })
+        );
+        assert_eq!(
+            parse::<2>("abcdef"),
+            Err(ParseHexError::Length {
+                expected: 4,
+                got: 6
+            })
+        );
         assert_eq!(parse::<2>("abxd"), Err(ParseHexError::InvalidChar('x')));
     }
 }
