@@ -32,7 +32,7 @@ pub struct TxPk {
     /// Output power in dBm (`powe`; the gateway's default when absent).
     pub powe: Option<i8>,
     /// Concentrator board (`brd`, multi-board gateways).
-    pub brd: Option<u8>,
+    pub brd: Option<u32>,
     /// Antenna (`ant`, multi-antenna gateways).
     pub ant: Option<u8>,
     /// Modulation and data rate (`modu` + `datr`).
@@ -66,7 +66,7 @@ struct TxPkJson<'a> {
     freq: Option<f64>,
     rfch: Option<u8>,
     powe: Option<i8>,
-    brd: Option<u8>,
+    brd: Option<u32>,
     ant: Option<u8>,
     #[serde(borrow)]
     modu: Option<Cow<'a, str>>,

@@ -40,7 +40,7 @@ pub struct RxPk {
     /// Concentrator RF chain (`rfch`).
     pub rfch: Option<u8>,
     /// Concentrator board (`brd`, multi-board gateways).
-    pub brd: Option<u8>,
+    pub brd: Option<u32>,
     /// CRC status (`stat`).
     pub crc: Option<CrcStatus>,
     /// Modulation and data rate (`modu` + `datr`, required).
@@ -110,7 +110,7 @@ struct RxPkJson<'a> {
     freq: Option<f64>,
     chan: Option<u8>,
     rfch: Option<u8>,
-    brd: Option<u8>,
+    brd: Option<u32>,
     stat: Option<i8>,
     #[serde(borrow)]
     modu: Option<Cow<'a, str>>,

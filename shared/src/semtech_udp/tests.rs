@@ -473,7 +473,7 @@ fn arb_rxpk() -> impl Strategy<Value = RxPk> {
         (
             proptest::option::of(any::<u8>()),
             proptest::option::of(any::<u8>()),
-            proptest::option::of(any::<u8>()),
+            proptest::option::of(any::<u32>()),
             proptest::option::of(prop_oneof![
                 Just(CrcStatus::Ok),
                 Just(CrcStatus::Fail),
@@ -565,7 +565,7 @@ fn arb_txpk() -> impl Strategy<Value = TxPk> {
             1u64..=10_000_000_000,
             any::<u8>(),
             proptest::option::of(any::<i8>()),
-            proptest::option::of(any::<u8>()),
+            proptest::option::of(any::<u32>()),
             proptest::option::of(any::<u8>()),
         ),
         (
