@@ -112,14 +112,21 @@ impl TxPk {
         })
     }
 
-    /// Appends the PULL_RESP body `{"txpk":{…}}`.
+    /// Appends the PULL_RESP body `{"txpk":{…}}`. `imme` is always written (`false` beside `tmst`
+    /// or `tmms`), as The Things Stack does, because strict parsers such as semtech-udp need it.
     pub fn emit(&self, out: &mut Vec<u8>) {
         let mut root = ObjectWriter::begin(out);
         let mut w = ObjectWriter::begin(root.key("txpk"));
         match self.timing {
             TxTiming::Immediate => w.bool("imme", true),
-            TxTiming::Tmst(t) => w.int("tmst", t),
-            TxTiming::Tmms(t) => w.int("tmms", t),
+            TxTiming::Tmst(t) => {
+                w.bool("imme", false);
+                w.int("tmst", t);
+            }
+            TxTiming::Tmms(t) => {
+                w.bool("imme", false);
+                w.int("tmms", t);
+            }
         }
         w.freq("freq", self.freq_hz);
         w.int("rfch", self.rfch);

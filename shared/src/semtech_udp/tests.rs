@@ -135,7 +135,7 @@ fn emit_bytes_per_message() {
             datagram(
                 3,
                 false,
-                r#"{"txpk":{"tmst":1000000,"freq":869.525,"rfch":0,"powe":14,"modu":"LORA","datr":"SF9BW125","codr":"4/5","ipol":true,"size":3,"data":"YAEC"}}"#,
+                r#"{"txpk":{"imme":false,"tmst":1000000,"freq":869.525,"rfch":0,"powe":14,"modu":"LORA","datr":"SF9BW125","codr":"4/5","ipol":true,"size":3,"data":"YAEC"}}"#,
             ),
         ),
         (
