@@ -120,7 +120,7 @@ impl UtcTime {
     pub fn to_compact(self) -> String {
         let mut s = String::with_capacity(30);
         self.write_civil(&mut s, 'T');
-        let _ = if self.nanos % 1000 == 0 {
+        let _ = if self.nanos.is_multiple_of(1000) {
             write!(s, ".{:06}Z", self.nanos / 1000)
         } else {
             write!(s, ".{:09}Z", self.nanos)
