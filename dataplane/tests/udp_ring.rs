@@ -5,14 +5,14 @@ use dataplane::runtime::udp::{DatagramHandler, MAX_DATAGRAM, Outbox, RecvMode, U
 use std::{
     net::{SocketAddr, UdpSocket},
     sync::{Arc, atomic::AtomicBool},
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 /// Echoes each datagram back prefixed with `>`.
 struct Echo;
 
 impl DatagramHandler for Echo {
-    fn on_datagram(&mut self, from: SocketAddr, data: &[u8], out: &mut Outbox) {
+    fn on_datagram(&mut self, _now: Instant, from: SocketAddr, data: &[u8], out: &mut Outbox) {
         out.send_with(from, |b| {
             b.push(b'>');
             b.extend_from_slice(data);

@@ -12,7 +12,7 @@ use std::{
     net::SocketAddr,
     os::fd::AsRawFd,
     sync::atomic::{AtomicBool, Ordering},
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 /// Largest datagram accepted; longer ones are truncated by the kernel and counted as oversized.
@@ -34,10 +34,11 @@ pub enum RecvMode {
 
 /// What a handler is given for each datagram and where it queues replies.
 pub trait DatagramHandler {
-    /// Handles one datagram from `from`; replies go into `out`.
-    fn on_datagram(&mut self, from: SocketAddr, data: &[u8], out: &mut Outbox);
+    /// Handles one datagram from `from` received in the loop turn that started at `now`;
+    /// replies go into `out`.
+    fn on_datagram(&mut self, now: Instant, from: SocketAddr, data: &[u8], out: &mut Outbox);
     /// Called once per loop turn after a batch of completions; a place for timers.
-    fn on_turn(&mut self, _out: &mut Outbox) {}
+    fn on_turn(&mut self, _now: Instant, _out: &mut Outbox) {}
 }
 
 /// Replies queued during a loop turn, sent as one batch of submissions.
@@ -53,6 +54,14 @@ impl Outbox {
         self.items.push((to, self.bytes.len(), data.len()));
         self.bytes.extend_from_slice(data);
     }
+    /// Takes every queued reply, oldest first.
+    pub fn drain(&mut self) -> impl Iterator<Item = (SocketAddr, Vec<u8>)> + '_ {
+        let bytes = std::mem::take(&mut self.bytes);
+        self.items
+            .drain(..)
+            .map(move |(to, start, len)| (to, bytes[start..start + len].to_vec()))
+    }
+
     /// Queues a reply written by `write` into a fresh buffer.
     pub fn send_with(&mut self, to: SocketAddr, write: impl FnOnce(&mut Vec<u8>)) {
         let start = self.bytes.len();
@@ -225,15 +234,16 @@ impl UdpRing {
                     .completion()
                     .map(|c| (c.user_data(), c.result(), c.flags())),
             );
+            let now = Instant::now();
             for &(ud, res, flags) in &cqes {
                 match ud & TAG_MASK {
-                    TAG_MULTI => self.on_multishot(handler, res, flags),
-                    TAG_SINGLE => self.on_single(handler, (ud & !TAG_MASK) as usize, res)?,
+                    TAG_MULTI => self.on_multishot(handler, now, res, flags),
+                    TAG_SINGLE => self.on_single(handler, now, (ud & !TAG_MASK) as usize, res)?,
                     TAG_SEND => self.on_sent((ud & !TAG_MASK) as usize, res),
                     _ => {}
                 }
             }
-            handler.on_turn(&mut self.out);
+            handler.on_turn(now, &mut self.out);
             if !self.multishot_armed && self.mode == RecvMode::Multishot {
                 self.stats.rearms += 1;
                 self.arm_receives()?;
@@ -285,7 +295,13 @@ impl UdpRing {
         }
     }
 
-    fn on_multishot<H: DatagramHandler>(&mut self, handler: &mut H, res: i32, flags: u32) {
+    fn on_multishot<H: DatagramHandler>(
+        &mut self,
+        handler: &mut H,
+        now: Instant,
+        res: i32,
+        flags: u32,
+    ) {
         if !cqueue::more(flags) {
             self.multishot_armed = false;
         }
@@ -309,7 +325,7 @@ impl UdpRing {
                 Ok(msg) => match sockaddr_from(msg.name_data()) {
                     Some(from) => {
                         self.stats.datagrams_in += 1;
-                        handler.on_datagram(from, msg.payload_data(), &mut self.out);
+                        handler.on_datagram(now, from, msg.payload_data(), &mut self.out);
                     }
                     None => self.stats.recv_errors += 1,
                 },
@@ -324,6 +340,7 @@ impl UdpRing {
     fn on_single<H: DatagramHandler>(
         &mut self,
         handler: &mut H,
+        now: Instant,
         i: usize,
         res: i32,
     ) -> io::Result<()> {
@@ -345,7 +362,7 @@ impl UdpRing {
             match sockaddr_from(name) {
                 Some(from) => {
                     self.stats.datagrams_in += 1;
-                    handler.on_datagram(from, data, &mut self.out);
+                    handler.on_datagram(now, from, data, &mut self.out);
                 }
                 None => self.stats.recv_errors += 1,
             }
