@@ -3,5 +3,7 @@
 //! `runtime/` holds the I/O edge (rings, sockets, buffers); protocol cores stay sans-IO.
 
 pub mod application;
+pub mod config;
 pub mod gateway;
 pub mod runtime;
+pub mod worker;

@@ -7,6 +7,7 @@ pub mod udp;
 
 use crate::application::event::{RadioSettings, RxMetadata};
 use shared::semtech_udp::Payload;
+use std::time::Instant;
 
 /// One gateway's copy of a received frame, as every gateway protocol hands it to the core that
 /// owns the device.
@@ -22,6 +23,8 @@ pub struct GatewayUplink {
 
 /// Where a gateway adapter delivers received frames.
 pub trait UplinkSink {
-    /// Takes one gateway's copy of a frame.
-    fn uplink(&mut self, up: GatewayUplink);
+    /// Takes one gateway's copy of a frame, received in the loop turn that started at `now`.
+    fn uplink(&mut self, now: Instant, up: GatewayUplink);
+    /// Called once per loop turn: drives timers and cross-core hand-offs.
+    fn on_turn(&mut self, _now: Instant) {}
 }

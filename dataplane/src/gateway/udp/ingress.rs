@@ -107,6 +107,10 @@ impl<S: UplinkSink> SemtechUdpIngress<S> {
 }
 
 impl<S: UplinkSink> DatagramHandler for SemtechUdpIngress<S> {
+    fn on_turn(&mut self, now: Instant, _out: &mut Outbox) {
+        self.sink.on_turn(now);
+    }
+
     fn on_datagram(&mut self, now: Instant, from: SocketAddr, data: &[u8], out: &mut Outbox) {
         let packet = match Packet::parse(data) {
             Ok(p) => p,
@@ -138,7 +142,7 @@ impl<S: UplinkSink> DatagramHandler for SemtechUdpIngress<S> {
                         continue;
                     }
                     self.stats.uplinks += 1;
-                    self.sink.uplink(gateway_uplink(eui, rx));
+                    self.sink.uplink(now, gateway_uplink(eui, rx));
                 }
             }
             Packet::PullData { gateway_eui, .. } => {
@@ -217,7 +221,7 @@ mod tests {
     #[derive(Default)]
     struct Collect(Vec<GatewayUplink>);
     impl UplinkSink for Collect {
-        fn uplink(&mut self, up: GatewayUplink) {
+        fn uplink(&mut self, _now: Instant, up: GatewayUplink) {
             self.0.push(up);
         }
     }

@@ -1,0 +1,111 @@
+//! The data plane's configuration: one TOML file plus `DATAPLANE__SECTION__KEY` environment
+//! overrides (see `shared::config`), with defaults that run on one machine with no set-up.
+
+use serde::Deserialize;
+use std::{net::SocketAddr, path::PathBuf};
+
+/// Prefix of environment overrides (`DATAPLANE__UDP__BIND=0.0.0.0:1700`).
+pub const ENV_PREFIX: &str = "DATAPLANE";
+
+/// Top-level configuration.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Worker threads, one per core; 0 = one per available CPU.
+    pub workers: usize,
+    /// Pin worker `i` to CPU `i`.
+    pub pin_workers: bool,
+    /// Semtech UDP gateway ingress.
+    pub udp: UdpConfig,
+    /// Registered gateways, until the control plane's watch delivers them: a TOML file of
+    /// `[[gateways]]` records (path relative to the working directory).
+    pub gateways_file: Option<PathBuf>,
+    /// Capacity of each core-to-core ring, in frames.
+    pub mesh_capacity: usize,
+    /// Log filter (`tracing_subscriber::EnvFilter` syntax); `RUST_LOG` wins when set.
+    pub log: String,
+}
+
+/// Semtech UDP listener settings.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct UdpConfig {
+    /// Address every worker binds with `SO_REUSEPORT`.
+    pub bind: SocketAddr,
+    /// `multishot` (provided buffer ring, falls back when the kernel lacks it) or `single`.
+    pub recv_mode: RecvModeConfig,
+    /// Longest wait in the io_uring loop before timers and hand-offs are checked, in µs.
+    pub tick_us: u64,
+}
+
+/// Receive mode names in the config file.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RecvModeConfig {
+    /// Multishot receive over a provided buffer ring.
+    Multishot,
+    /// One-shot receives.
+    Single,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            workers: 0,
+            pin_workers: true,
+            udp: UdpConfig::default(),
+            gateways_file: None,
+            mesh_capacity: 8192,
+            log: "info".into(),
+        }
+    }
+}
+
+impl Default for UdpConfig {
+    fn default() -> Self {
+        Self {
+            bind: SocketAddr::from(([0, 0, 0, 0], 1700)),
+            recv_mode: RecvModeConfig::Multishot,
+            tick_us: 1000,
+        }
+    }
+}
+
+impl Config {
+    /// Loads `file` (TOML text, if any) with overrides from `env`.
+    pub fn load(
+        file: Option<&str>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, shared::config::ConfigError> {
+        shared::config::load(file, ENV_PREFIX, env)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn example_file_parses_and_env_overrides() {
+        let text = include_str!("../../deploy/config/dataplane.toml");
+        let c = Config::load(
+            Some(text),
+            [(
+                "DATAPLANE__UDP__RECV_MODE".to_string(),
+                "single".to_string(),
+            )],
+        )
+        .unwrap();
+        assert_eq!(c.udp.recv_mode, RecvModeConfig::Single);
+        assert_eq!(c.udp.bind, SocketAddr::from(([0, 0, 0, 0], 1700)));
+        assert_eq!(
+            c.gateways_file.as_deref(),
+            Some(std::path::Path::new("deploy/config/gateways.toml"))
+        );
+        assert_eq!(Config::load(None, []).unwrap(), Config::default());
+        assert!(
+            Config::load(Some("workerz = 1"), []).is_err(),
+            "unknown keys are errors"
+        );
+    }
+}
