@@ -3,4 +3,5 @@
 //! `runtime/` holds the I/O edge (rings, sockets, buffers); protocol cores stay sans-IO.
 
 pub mod application;
+pub mod network;
 pub mod runtime;
