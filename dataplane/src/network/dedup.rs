@@ -214,7 +214,11 @@ impl<S: BuildHasher> Dedup<S> {
         slot.closes_at = closes_at;
         slot.received_at_ms = now.unix_ms;
         let generation = slot.generation;
-        self.closing.push_back(Timer { at: closes_at, slot: i, generation });
+        self.closing.push_back(Timer {
+            at: closes_at,
+            slot: i,
+            generation,
+        });
         self.open += 1;
         Ok(Admission::Opened)
     }
@@ -251,7 +255,10 @@ impl<S: BuildHasher> Dedup<S> {
                 received_at_ms: slot.received_at_ms,
             };
             self.open -= 1;
-            self.cooling.push_back(Timer { at: t.at.saturating_add(cooldown), ..t });
+            self.cooling.push_back(Timer {
+                at: t.at.saturating_add(cooldown),
+                ..t
+            });
             return Some(closed);
         }
         None
@@ -305,7 +312,12 @@ impl<S: BuildHasher> Dedup<S> {
                 next: None,
                 len: 0,
                 phy: [0; MAX_PHY_LEN],
-                settings: RadioSettings { frequency_hz: 0, spreading_factor: 0, bandwidth_hz: 0, bit_rate: 0 },
+                settings: RadioSettings {
+                    frequency_hz: 0,
+                    spreading_factor: 0,
+                    bandwidth_hz: 0,
+                    bit_rate: 0,
+                },
                 rx: Vec::new(),
                 opened_at: Micros(0),
                 closes_at: Micros(0),
@@ -396,10 +408,10 @@ fn merge(list: &mut Vec<RxMetadata>, rx: RxMetadata, max: usize) {
     }
     if list.len() < max {
         list.push(rx);
-    } else if let Some(worst) = list.iter_mut().min_by(|a, b| rank(a, b)) {
-        if rank(&rx, worst) == Ordering::Greater {
-            *worst = rx;
-        }
+    } else if let Some(worst) = list.iter_mut().min_by(|a, b| rank(a, b))
+        && rank(&rx, worst) == Ordering::Greater
+    {
+        *worst = rx;
     }
 }
 

@@ -150,7 +150,9 @@ impl Counters {
 
     /// `(label, count)` for every reason, for a metrics exporter.
     pub fn drops_by_label(&self) -> impl Iterator<Item = (&'static str, u64)> + '_ {
-        DropReason::ALL.iter().map(|r| (r.as_str(), self.dropped(*r)))
+        DropReason::ALL
+            .iter()
+            .map(|r| (r.as_str(), self.dropped(*r)))
     }
 }
 
@@ -163,18 +165,41 @@ mod tests {
         for (i, r) in DropReason::ALL.iter().enumerate() {
             assert_eq!(r.index(), i, "{r:?}");
             let s = r.as_str();
-            assert!(s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "{s}");
-            assert_eq!(DropReason::ALL.iter().filter(|o| o.as_str() == s).count(), 1, "{s}");
+            assert!(
+                s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+                "{s}"
+            );
+            assert_eq!(
+                DropReason::ALL.iter().filter(|o| o.as_str() == s).count(),
+                1,
+                "{s}"
+            );
         }
     }
 
     #[test]
     fn sources_by_table() {
         let cases = [
-            ("forgery is the uplink's", DropReason::MicMismatch, DropSource::Uplink),
-            ("late copy is the uplink's", DropReason::DedupLate, DropSource::Uplink),
-            ("full table is capacity", DropReason::DedupFull, DropSource::Capacity),
-            ("unknown channel is config", DropReason::UnknownChannel, DropSource::Config),
+            (
+                "forgery is the uplink's",
+                DropReason::MicMismatch,
+                DropSource::Uplink,
+            ),
+            (
+                "late copy is the uplink's",
+                DropReason::DedupLate,
+                DropSource::Uplink,
+            ),
+            (
+                "full table is capacity",
+                DropReason::DedupFull,
+                DropSource::Capacity,
+            ),
+            (
+                "unknown channel is config",
+                DropReason::UnknownChannel,
+                DropSource::Config,
+            ),
         ];
         for (name, r, want) in cases {
             assert_eq!(r.source(), want, "{name}");

@@ -72,11 +72,21 @@ mod tests {
             ("first uplink high", None, 0xFFFF, Some(0xFFFF)),
             ("next in sequence", Some(9), 10, Some(10)),
             ("gap inside the block", Some(9), 500, Some(500)),
-            ("same low bits as last: a full block on", Some(9), 9, Some(0x1_0009)),
+            (
+                "same low bits as last: a full block on",
+                Some(9),
+                9,
+                Some(0x1_0009),
+            ),
             ("lower low bits: next block", Some(9), 3, Some(0x1_0003)),
             ("rollover past 65535", Some(0xFFFF), 0, Some(0x1_0000)),
             ("rollover later block", Some(0x2_FFFE), 1, Some(0x3_0001)),
-            ("top of 32 bits reachable", Some(0xFFFF_FFFE), 0xFFFF, Some(0xFFFF_FFFF)),
+            (
+                "top of 32 bits reachable",
+                Some(0xFFFF_FFFE),
+                0xFFFF,
+                Some(0xFFFF_FFFF),
+            ),
             ("32-bit wrap refused", Some(0xFFFF_FFF0), 5, None),
             ("counter spent", Some(u32::MAX), 0, None),
         ];

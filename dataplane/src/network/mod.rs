@@ -64,3 +64,36 @@ pub struct Now {
     /// Unix time in milliseconds (copied into `ApplicationUplink::received_at_ms`).
     pub unix_ms: u64,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn micros_arithmetic_by_table() {
+        let cases = [
+            (
+                "add",
+                Micros(5).saturating_add(Duration::from_millis(2)),
+                Micros(2_005),
+            ),
+            (
+                "saturates",
+                Micros(u64::MAX - 1).saturating_add(Duration::from_secs(1)),
+                Micros(u64::MAX),
+            ),
+        ];
+        for (name, got, want) in cases {
+            assert_eq!(got, want, "{name}");
+        }
+        assert_eq!(
+            Micros(2_005).saturating_since(Micros(5)),
+            Duration::from_millis(2)
+        );
+        assert_eq!(
+            Micros(5).saturating_since(Micros(9)),
+            Duration::ZERO,
+            "no negative time"
+        );
+    }
+}

@@ -211,29 +211,76 @@ mod tests {
     fn session(region: RegionId) -> Session {
         let k = Aes128Key::from_bytes([1; 16]);
         let keys = SessionKeys::v1_0(&k, None);
-        Session::new(DevAddr::from_u32(1), "app", "dev", LorawanVersion::V1_0, keys, region)
+        Session::new(
+            DevAddr::from_u32(1),
+            "app",
+            "dev",
+            LorawanVersion::V1_0,
+            keys,
+            region,
+        )
     }
 
     fn lora(sf: u8, bw: u32, f: u64) -> RadioSettings {
-        RadioSettings { frequency_hz: f, spreading_factor: sf, bandwidth_hz: bw, bit_rate: 0 }
+        RadioSettings {
+            frequency_hz: f,
+            spreading_factor: sf,
+            bandwidth_hz: bw,
+            bit_rate: 0,
+        }
     }
 
     #[test]
     fn data_rate_by_table() {
         // RP002-1.0.3 §2.1.3 (EU868) and §2.2.3 (US915) data-rate tables.
         let cases = [
-            ("EU868 SF12 DR0", RegionId::Eu868, lora(12, 125_000, 868_100_000), Some(0)),
-            ("EU868 SF7 DR5", RegionId::Eu868, lora(7, 125_000, 868_100_000), Some(5)),
-            ("EU868 SF7/250 DR6", RegionId::Eu868, lora(7, 250_000, 868_300_000), Some(6)),
+            (
+                "EU868 SF12 DR0",
+                RegionId::Eu868,
+                lora(12, 125_000, 868_100_000),
+                Some(0),
+            ),
+            (
+                "EU868 SF7 DR5",
+                RegionId::Eu868,
+                lora(7, 125_000, 868_100_000),
+                Some(5),
+            ),
+            (
+                "EU868 SF7/250 DR6",
+                RegionId::Eu868,
+                lora(7, 250_000, 868_300_000),
+                Some(6),
+            ),
             (
                 "EU868 FSK DR7",
                 RegionId::Eu868,
-                RadioSettings { frequency_hz: 868_800_000, spreading_factor: 0, bandwidth_hz: 0, bit_rate: 50_000 },
+                RadioSettings {
+                    frequency_hz: 868_800_000,
+                    spreading_factor: 0,
+                    bandwidth_hz: 0,
+                    bit_rate: 50_000,
+                },
                 Some(7),
             ),
-            ("US915 SF10 DR0", RegionId::Us915, lora(10, 125_000, 902_300_000), Some(0)),
-            ("US915 SF8/500 DR4 uplink", RegionId::Us915, lora(8, 500_000, 903_000_000), Some(4)),
-            ("EU868 SF13 none", RegionId::Eu868, lora(13, 125_000, 868_100_000), None),
+            (
+                "US915 SF10 DR0",
+                RegionId::Us915,
+                lora(10, 125_000, 902_300_000),
+                Some(0),
+            ),
+            (
+                "US915 SF8/500 DR4 uplink",
+                RegionId::Us915,
+                lora(8, 500_000, 903_000_000),
+                Some(4),
+            ),
+            (
+                "EU868 SF13 none",
+                RegionId::Eu868,
+                lora(13, 125_000, 868_100_000),
+                None,
+            ),
         ];
         for (name, region, s, want) in cases {
             assert_eq!(session(region).data_rate_index(&s), want, "{name}");
@@ -245,12 +292,37 @@ mod tests {
         let mut custom = session(RegionId::Eu868);
         custom.uplink_channels = vec![868_100_000, 868_300_000, 868_500_000, 867_100_000];
         let cases = [
-            ("EU868 default ch0", session(RegionId::Eu868), 868_100_000, Some(0)),
-            ("EU868 default ch2", session(RegionId::Eu868), 868_500_000, Some(2)),
-            ("EU868 CFList channel unknown by default", session(RegionId::Eu868), 867_100_000, None),
-            ("EU868 CFList channel in session list", custom, 867_100_000, Some(3)),
+            (
+                "EU868 default ch0",
+                session(RegionId::Eu868),
+                868_100_000,
+                Some(0),
+            ),
+            (
+                "EU868 default ch2",
+                session(RegionId::Eu868),
+                868_500_000,
+                Some(2),
+            ),
+            (
+                "EU868 CFList channel unknown by default",
+                session(RegionId::Eu868),
+                867_100_000,
+                None,
+            ),
+            (
+                "EU868 CFList channel in session list",
+                custom,
+                867_100_000,
+                Some(3),
+            ),
             ("US915 ch 8", session(RegionId::Us915), 903_900_000, Some(8)),
-            ("US915 500 kHz ch 64", session(RegionId::Us915), 903_000_000, Some(64)),
+            (
+                "US915 500 kHz ch 64",
+                session(RegionId::Us915),
+                903_000_000,
+                Some(64),
+            ),
             ("above u32", session(RegionId::Eu868), 1 << 40, None),
         ];
         for (name, s, f, want) in cases {

@@ -139,7 +139,11 @@ impl SessionTable {
     }
 
     /// Removes the session of the device with this application and device id.
-    pub fn remove_by_device_id(&mut self, application_id: &str, device_id: &str) -> Option<Session> {
+    pub fn remove_by_device_id(
+        &mut self,
+        application_id: &str,
+        device_id: &str,
+    ) -> Option<Session> {
         let addr = *self.by_id.get(application_id)?.get(device_id)?;
         self.remove_where(addr, |s| {
             s.application_id == application_id && s.device_id == device_id
@@ -176,13 +180,23 @@ mod tests {
 
     fn s(addr: u32, dev: &str, eui: Option<u64>) -> Session {
         let keys = SessionKeys::v1_0(&Aes128Key::from_bytes([2; 16]), None);
-        let mut s = Session::new(DevAddr::from_u32(addr), "app", dev, LorawanVersion::V1_0, keys, RegionId::Eu868);
+        let mut s = Session::new(
+            DevAddr::from_u32(addr),
+            "app",
+            dev,
+            LorawanVersion::V1_0,
+            keys,
+            RegionId::Eu868,
+        );
         s.dev_eui = eui.map(DevEui::from_u64);
         s
     }
 
     fn ids(t: &SessionTable, addr: u32) -> Vec<&str> {
-        t.candidates(DevAddr::from_u32(addr)).iter().map(|s| s.device_id.as_str()).collect()
+        t.candidates(DevAddr::from_u32(addr))
+            .iter()
+            .map(|s| s.device_id.as_str())
+            .collect()
     }
 
     #[test]
@@ -195,11 +209,20 @@ mod tests {
 
         // Full DevAddr refuses a third device, table unchanged.
         let err = t.insert(s(1, "c", Some(12))).unwrap_err();
-        assert_eq!(err, TableError::TooManyCandidates { dev_addr: DevAddr::from_u32(1), max: 2 });
+        assert_eq!(
+            err,
+            TableError::TooManyCandidates {
+                dev_addr: DevAddr::from_u32(1),
+                max: 2
+            }
+        );
         assert_eq!(ids(&t, 1), ["a", "b"], "refused insert changes nothing");
 
         // Replacing a device on a full DevAddr is allowed (it frees its own place).
-        let old = t.insert(s(1, "a", Some(10)).with_fcnt_up(Some(5))).unwrap().unwrap();
+        let old = t
+            .insert(s(1, "a", Some(10)).with_fcnt_up(Some(5)))
+            .unwrap()
+            .unwrap();
         assert_eq!(old.fcnt_up, None, "returns the replaced session");
         assert_eq!(ids(&t, 1), ["b", "a"]);
         assert_eq!(t.len(), 2);
@@ -208,7 +231,10 @@ mod tests {
         t.insert(s(2, "a", Some(10))).unwrap();
         assert_eq!(ids(&t, 1), ["b"]);
         assert_eq!(ids(&t, 2), ["a"]);
-        assert_eq!(t.get_by_dev_eui(DevEui::from_u64(10)).unwrap().dev_addr, DevAddr::from_u32(2));
+        assert_eq!(
+            t.get_by_dev_eui(DevEui::from_u64(10)).unwrap().dev_addr,
+            DevAddr::from_u32(2)
+        );
 
         // Same DevEUI under a new device id replaces too.
         let old = t.insert(s(3, "a2", Some(10))).unwrap().unwrap();
@@ -218,10 +244,16 @@ mod tests {
 
         // Removal by either key.
         assert_eq!(t.remove_by_device_id("app", "b").unwrap().device_id, "b");
-        assert_eq!(t.remove_by_dev_eui(DevEui::from_u64(10)).unwrap().device_id, "a2");
+        assert_eq!(
+            t.remove_by_dev_eui(DevEui::from_u64(10)).unwrap().device_id,
+            "a2"
+        );
         assert!(t.remove_by_dev_eui(DevEui::from_u64(10)).is_none(), "gone");
         assert!(t.is_empty());
-        assert!(t.by_addr.is_empty() && t.by_eui.is_empty() && t.by_id.is_empty(), "indices cleaned");
+        assert!(
+            t.by_addr.is_empty() && t.by_eui.is_empty() && t.by_id.is_empty(),
+            "indices cleaned"
+        );
     }
 
     #[test]
@@ -229,7 +261,11 @@ mod tests {
         let mut t = SessionTable::default();
         t.insert(s(7, "x", None)).unwrap();
         t.insert(s(7, "y", None)).unwrap();
-        assert_eq!(ids(&t, 7), ["x", "y"], "no DevEUI: identity is the device id only");
+        assert_eq!(
+            ids(&t, 7),
+            ["x", "y"],
+            "no DevEUI: identity is the device id only"
+        );
         assert!(t.get_by_device_id("app", "y").is_some());
         assert!(t.get_by_device_id("other", "y").is_none());
     }

@@ -198,10 +198,12 @@ fn check_mic(
     let addr = frame.dev_addr();
     let k = &s.keys;
     match s.version {
-        LorawanVersion::V1_0 => match mic_eq(&data_uplink_mic_v10(&k.f_nwk_s_int, addr, fcnt, msg), &got) {
-            true => Check::Match,
-            false => Check::NoMatch,
-        },
+        LorawanVersion::V1_0 => {
+            match mic_eq(&data_uplink_mic_v10(&k.f_nwk_s_int, addr, fcnt, msg), &got) {
+                true => Check::Match,
+                false => Check::NoMatch,
+            }
+        }
         LorawanVersion::V1_1 => {
             let dr = s.data_rate_index(settings);
             let ch = s.channel_index(settings.frequency_hz);
@@ -278,7 +280,15 @@ fn mac_commands(
         let fopts = frame.fopts_mut();
         if s.version == LorawanVersion::V1_1 {
             // At most 15 bytes by construction of the view, so this cannot fail.
-            let _ = fopts_crypt_v11(&s.keys.nwk_s_enc, Direction::Uplink, addr, fcnt, false, FOptsVariant::Errata, fopts);
+            let _ = fopts_crypt_v11(
+                &s.keys.nwk_s_enc,
+                Direction::Uplink,
+                addr,
+                fcnt,
+                false,
+                FOptsVariant::Errata,
+                fopts,
+            );
         }
         fopts
     };
@@ -308,7 +318,12 @@ fn application(
     let fport = match head.fport {
         Some(p) if p > 0 => p,
         _ => {
-            return UplinkOutcome::MacOnly(MacOnly { dev_addr: s.dev_addr, dev_eui: s.dev_eui, fcnt, mac_commands });
+            return UplinkOutcome::MacOnly(MacOnly {
+                dev_addr: s.dev_addr,
+                dev_eui: s.dev_eui,
+                fcnt,
+                mac_commands,
+            });
         }
     };
     let payload = frame.frm_payload_mut();
@@ -333,3 +348,7 @@ fn application(
         None => UplinkOutcome::DeliveredEncrypted(event),
     }
 }
+
+#[cfg(test)]
+#[path = "uplink_tests.rs"]
+mod tests;
