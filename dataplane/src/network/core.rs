@@ -1,6 +1,6 @@
 //! [`NetworkCore`]: the Network Server uplink path of one core, sans-IO. Copies go in through
 //! [`NetworkCore::handle_uplink`]; closed uplinks come out of [`NetworkCore::poll`], each run
-//! through the steps of [`uplink`](super::uplink); [`NetworkCore::next_deadline`] tells the
+//! through the steps of [`uplink`]; [`NetworkCore::next_deadline`] tells the
 //! caller's timer when to poll. Every drop is counted in [`Counters`] under its reason.
 //!
 //! Per copy the work is a frame check, one keyed hash and, for a first copy, a 255-byte copy

@@ -8,10 +8,10 @@
 //!    (`mic_mismatch`) and changes no state; a match only at or below the last accepted FCnt is
 //!    `replay` / `retransmission`.
 //! 4. record flags: ADR, ADRACKReq, ACK, ClassB, confirmed, data rate, channel, gateways.
-//! 5. [`mac_commands`]: FOpts (1.1: decrypted with NwkSEncKey, errata A block) or a port-0
+//! 5. `mac_commands`: FOpts (1.1: decrypted with NwkSEncKey, errata A block) or a port-0
 //!    FRMPayload (decrypted with NwkSEncKey; 1.0 NwkSKey) into the session's pending list.
 //! 6. accept the FCnt.
-//! 7. [`application`]: FPort > 0: FRMPayload decrypted with AppSKey in the core's buffer and the
+//! 7. `application`: FPort > 0: FRMPayload decrypted with AppSKey in the core's buffer and the
 //!    [`ApplicationUplink`] built; no FPort or FPort 0: [`UplinkOutcome::MacOnly`].
 //!
 //! # What the MIC check covers
