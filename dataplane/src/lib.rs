@@ -5,5 +5,6 @@
 pub mod application;
 pub mod config;
 pub mod gateway;
+pub mod network;
 pub mod runtime;
 pub mod worker;
