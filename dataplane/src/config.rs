@@ -1,8 +1,9 @@
 //! The data plane's configuration: one TOML file plus `DATAPLANE__SECTION__KEY` environment
 //! overrides (see `shared::config`), with defaults that run on one machine with no set-up.
 
+use crate::network::NetworkConfig;
 use serde::Deserialize;
-use std::{net::SocketAddr, path::PathBuf};
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 /// Prefix of environment overrides (`DATAPLANE__UDP__BIND=0.0.0.0:1700`).
 pub const ENV_PREFIX: &str = "DATAPLANE";
@@ -20,6 +21,11 @@ pub struct Config {
     /// Registered gateways, until the control plane's watch delivers them: a TOML file of
     /// `[[gateways]]` records (path relative to the working directory).
     pub gateways_file: Option<PathBuf>,
+    /// Device sessions, until the control plane's watch delivers them: a TOML file of
+    /// `[[sessions]]` records.
+    pub sessions_file: Option<PathBuf>,
+    /// Network Server settings.
+    pub network: NetworkSection,
     /// Capacity of each core-to-core ring, in frames.
     pub mesh_capacity: usize,
     /// Log filter (`tracing_subscriber::EnvFilter` syntax); `RUST_LOG` wins when set.
@@ -36,6 +42,44 @@ pub struct UdpConfig {
     pub recv_mode: RecvModeConfig,
     /// Longest wait in the io_uring loop before timers and hand-offs are checked, in µs.
     pub tick_us: u64,
+}
+
+/// Network Server settings.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct NetworkSection {
+    /// Deduplication window after the first copy, in ms.
+    pub dedup_window_ms: u64,
+    /// How long after a window closes a copy counts as late (not delivered), in ms.
+    pub dedup_cooldown_ms: u64,
+    /// Most uplinks held in dedup per core (open or cooling).
+    pub dedup_max_entries: usize,
+    /// Most sessions sharing one DevAddr.
+    pub max_candidates: usize,
+}
+
+impl Default for NetworkSection {
+    fn default() -> Self {
+        let n = NetworkConfig::default();
+        Self {
+            dedup_window_ms: n.dedup.window.as_millis() as u64,
+            dedup_cooldown_ms: n.dedup.cooldown.as_millis() as u64,
+            dedup_max_entries: n.dedup.max_entries,
+            max_candidates: n.max_candidates,
+        }
+    }
+}
+
+impl NetworkSection {
+    /// The network core's settings.
+    pub fn to_network_config(&self) -> NetworkConfig {
+        let mut n = NetworkConfig::default();
+        n.dedup.window = Duration::from_millis(self.dedup_window_ms);
+        n.dedup.cooldown = Duration::from_millis(self.dedup_cooldown_ms);
+        n.dedup.max_entries = self.dedup_max_entries;
+        n.max_candidates = self.max_candidates;
+        n
+    }
 }
 
 /// Receive mode names in the config file.
@@ -55,6 +99,8 @@ impl Default for Config {
             pin_workers: true,
             udp: UdpConfig::default(),
             gateways_file: None,
+            sessions_file: None,
+            network: NetworkSection::default(),
             mesh_capacity: 8192,
             log: "info".into(),
         }

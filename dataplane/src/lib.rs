@@ -7,4 +7,5 @@ pub mod config;
 pub mod gateway;
 pub mod network;
 pub mod runtime;
+pub mod sync;
 pub mod worker;

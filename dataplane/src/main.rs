@@ -3,24 +3,22 @@
 
 use anyhow::Context;
 use dataplane::{
+    application::event::ApplicationEvent,
     config::{Config, RecvModeConfig},
     gateway::{GatewayUplink, registry::GatewayRegistry, udp::ingress::SemtechUdpIngress},
+    network::NetworkCore,
     runtime::{cores, mesh, udp::RecvMode, udp::UdpRing},
-    worker::{OwnerCore, Router},
+    sync::session_file,
+    worker::{NetworkOwner, Router, owner_of},
 };
 use std::sync::{Arc, atomic::AtomicBool};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-/// Owner-side processing until the network core is wired in: counts and logs owned frames.
-#[derive(Default)]
-struct FrameLog {
-    frames: u64,
-}
-
-impl OwnerCore for FrameLog {
-    fn handle(&mut self, _now: Instant, up: GatewayUplink) {
-        self.frames += 1;
-        tracing::debug!(gateway = %up.rx.gateway_eui, freq = up.settings.frequency_hz, len = up.phy_payload.as_slice().len(), "uplink frame");
+/// Application events go to the log until the events hub serves them.
+fn log_event(e: ApplicationEvent) {
+    match serde_json::to_string(&e) {
+        Ok(json) => tracing::info!(target: "events", "{json}"),
+        Err(err) => tracing::warn!("event not serialisable: {err}"),
     }
 }
 
@@ -60,6 +58,16 @@ fn main() -> anyhow::Result<()> {
         tracing::warn!("no registered gateways: all gateway traffic will be dropped");
     }
     let registry = Arc::new(registry);
+    let sessions = match &config.sessions_file {
+        Some(p) => {
+            let t =
+                std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+            session_file::parse(&t)?
+        }
+        None => Vec::new(),
+    };
+    let sessions = Arc::new(sessions);
+    let network_config = config.network.to_network_config();
 
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
@@ -82,7 +90,7 @@ fn main() -> anyhow::Result<()> {
         config.udp.bind,
         Duration::from_micros(config.udp.tick_us.max(50)),
     );
-    tracing::info!(workers = n, %bind, gateways = registry.len(), "data plane starting");
+    tracing::info!(workers = n, %bind, gateways = registry.len(), sessions = sessions.len(), "data plane starting");
     let handles = cores::spawn_workers("dataplane", n, config.pin_workers, {
         let stop = stop.clone();
         move |i| -> anyhow::Result<String> {
@@ -92,15 +100,19 @@ fn main() -> anyhow::Result<()> {
                 .context("endpoint")?;
             let mut ring = UdpRing::bind(bind, mode).with_context(|| format!("binding {bind}"))?;
             tracing::info!(worker = i, mode = ?ring.mode(), "worker serving");
-            let mut ingress =
-                SemtechUdpIngress::new(registry.clone(), Router::new(ep, FrameLog::default()));
+            let mut core = NetworkCore::new(network_config);
+            for r in sessions.iter().filter(|r| owner_of(r.dev_addr, n) == i) {
+                core.insert_session(r.to_session()?)?;
+            }
+            let owner = NetworkOwner::new(core, log_event);
+            let mut ingress = SemtechUdpIngress::new(registry.clone(), Router::new(ep, owner));
             ring.run(&mut ingress, &stop, tick)?;
             Ok(format!(
-                "worker {i}: udp {:?}, ingress {:?}, router {:?}, owned frames {}",
+                "worker {i}: udp {:?}, ingress {:?}, router {:?}, network {:?}",
                 ring.stats,
                 ingress.stats,
                 ingress.sink().stats,
-                ingress.sink().owner().frames
+                ingress.sink().owner().core().counters()
             ))
         }
     })?;

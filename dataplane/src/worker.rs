@@ -2,11 +2,13 @@
 //! owns its device (`hash(DevAddr) % cores`, design.md "Ownership") over the SPSC mesh, and the
 //! owner-side processing of the frames it owns, all on this core's thread.
 
+use crate::application::event::ApplicationEvent;
 use crate::gateway::{GatewayUplink, UplinkSink};
+use crate::network::{Micros, NetworkCore, Now, UplinkOutcome};
 use crate::runtime::mesh::MeshEndpoint;
 use shared::lorawan::{MType, PhyPayload};
 use shared::types::DevAddr;
-use std::time::Instant;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 /// The owner-side processing of frames (the network core).
 pub trait OwnerCore {
@@ -97,6 +99,77 @@ impl<O: OwnerCore> UplinkSink for Router<O> {
         let Self { mesh, owner, stats } = self;
         stats.received += mesh.drain(4096, |_, up| owner.handle(now, up)) as u64;
         owner.on_turn(now);
+    }
+}
+
+/// Where the owner core's application events go (the events hub's publisher).
+pub trait EventSink {
+    /// Takes one event; must not block.
+    fn publish(&mut self, event: ApplicationEvent);
+}
+
+impl<F: FnMut(ApplicationEvent)> EventSink for F {
+    fn publish(&mut self, event: ApplicationEvent) {
+        self(event)
+    }
+}
+
+/// The network core as the owner side of a worker: frames in, dedup windows closed on each turn,
+/// application events out.
+pub struct NetworkOwner<E> {
+    core: NetworkCore,
+    epoch: Instant,
+    events: E,
+}
+
+impl<E: EventSink> NetworkOwner<E> {
+    /// Wraps `core`, publishing its application events to `events`.
+    pub fn new(core: NetworkCore, events: E) -> Self {
+        Self {
+            core,
+            epoch: Instant::now(),
+            events,
+        }
+    }
+
+    /// The network core.
+    pub fn core(&self) -> &NetworkCore {
+        &self.core
+    }
+
+    fn micros(&self, now: Instant) -> Micros {
+        Micros(
+            u64::try_from(now.saturating_duration_since(self.epoch).as_micros())
+                .unwrap_or(u64::MAX),
+        )
+    }
+}
+
+impl<E: EventSink> OwnerCore for NetworkOwner<E> {
+    fn handle(&mut self, now: Instant, up: GatewayUplink) {
+        let unix_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
+        let now = Now {
+            at: self.micros(now),
+            unix_ms,
+        };
+        // Refusals are counted by the core, by reason.
+        let _ = self
+            .core
+            .handle_uplink(now, up.phy_payload.as_slice(), up.rx, up.settings);
+    }
+
+    fn on_turn(&mut self, now: Instant) {
+        let at = self.micros(now);
+        while let Some(outcome) = self.core.poll(at) {
+            match outcome {
+                UplinkOutcome::Delivered(u) | UplinkOutcome::DeliveredEncrypted(u) => {
+                    self.events.publish(ApplicationEvent::Uplink(u))
+                }
+                UplinkOutcome::MacOnly(_) | UplinkOutcome::Dropped(_) => {}
+            }
+        }
     }
 }
 

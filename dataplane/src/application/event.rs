@@ -54,9 +54,11 @@ pub struct ApplicationUplink {
     pub fcnt: u32,
     /// FPort (1–223 application, 224 test).
     pub fport: u8,
-    /// Decrypted FRMPayload.
+    /// FRMPayload: decrypted, or as sent when this deployment holds no AppSKey for the session.
     #[serde(with = "hex_bytes")]
     pub frm_payload: Vec<u8>,
+    /// Whether `frm_payload` is still encrypted (the application's own AS holds the AppSKey).
+    pub frm_payload_encrypted: bool,
     /// Confirmed uplink.
     pub confirmed: bool,
     /// Radio settings.

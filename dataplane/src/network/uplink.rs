@@ -338,6 +338,7 @@ fn application(
         fcnt,
         fport,
         frm_payload: payload.to_vec(),
+        frm_payload_encrypted: s.keys.app_s.is_none(),
         confirmed: head.confirmed,
         settings: closed.settings,
         rx_metadata: closed.rx,
