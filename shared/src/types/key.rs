@@ -49,6 +49,15 @@ impl FromStr for Aes128Key {
     }
 }
 
+/// Keys read from configuration as hex text. There is deliberately no `Serialize`: a key leaves the
+/// process only through [`Aes128Key::expose_hex`] or key wrap.
+impl<'de> serde::Deserialize<'de> for Aes128Key {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -60,14 +69,5 @@ mod tests {
         assert_eq!(format!("{k}"), "<redacted>");
         assert!(!format!("{k:?} {k}").contains("2B"));
         assert_eq!(k.expose_hex(), "2B7E151628AED2A6ABF7158809CF4F3C");
-    }
-}
-
-/// Keys read from configuration as hex text. There is deliberately no `Serialize`: a key leaves the
-/// process only through [`Aes128Key::expose_hex`] or key wrap.
-impl<'de> serde::Deserialize<'de> for Aes128Key {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
     }
 }
