@@ -1,6 +1,11 @@
 //! The data plane: thread-per-core, io_uring-driven packet path.
 //!
 //! `runtime/` holds the I/O edge (rings, sockets, buffers); protocol cores stay sans-IO.
+//! `events/` carries application events off the cores to streaming consumers served by
+//! `http/`; `metrics` sums the cores' counters for `/metrics`.
 
 pub mod application;
+pub mod events;
+pub mod http;
+pub mod metrics;
 pub mod runtime;
