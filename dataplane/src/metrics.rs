@@ -194,6 +194,9 @@ fn saturating_ns(d: Duration) -> u64 {
     u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
+/// Selects one counter of a core.
+type CounterField = fn(&CoreCounters) -> &AtomicU64;
+
 /// A source of metric families written at scrape time.
 pub trait Collect: Send + Sync {
     /// Writes this source's families.
@@ -254,7 +257,7 @@ impl Registry {
 
     fn write_core_families(&self, out: &mut Exposition) {
         use MetricKind::{Counter, Gauge};
-        let counters: [(&str, &str, fn(&CoreCounters) -> &AtomicU64); 3] = [
+        let counters: [(&str, &str, CounterField); 3] = [
             (
                 "dataplane_packets_in_total",
                 "Packets received, all cores.",

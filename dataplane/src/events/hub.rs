@@ -217,7 +217,7 @@ impl Drainer {
             let (n, more) = self.drain();
             let now = Instant::now();
             if now >= next_maintenance {
-                self.shared.subs().maintain(&self.shared.stats);
+                self.maintain();
                 next_maintenance = now + tick;
             }
             if more {
@@ -238,6 +238,12 @@ impl Drainer {
         subs.closed = true;
         subs.by_app.clear();
         subs.set_count(0, &self.shared.stats);
+    }
+
+    /// Retries pending lag notices and forgets subscribers that went away (`run` does this
+    /// every [`HubConfig::tick`]).
+    pub fn maintain(&mut self) {
+        self.shared.subs().maintain(&self.shared.stats);
     }
 
     /// One pass: up to [`HubConfig::drain_batch`] events from each ring. Returns how many were

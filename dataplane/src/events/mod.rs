@@ -85,3 +85,6 @@ pub enum SubscribeError {
 pub fn hub(cores: usize, config: HubConfig) -> (Vec<Publisher>, HubHandle, Drainer) {
     hub::build(cores, config)
 }
+
+#[cfg(test)]
+mod tests;

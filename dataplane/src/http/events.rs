@@ -31,15 +31,18 @@ pub fn valid_application_id(id: &str) -> bool {
 }
 
 /// Validates the id and subscribes, or says why not.
-fn subscribe(state: &ApiState, application_id: &str) -> Result<Subscription, Response> {
+fn subscribe(
+    state: &ApiState,
+    application_id: &str,
+) -> Result<Subscription, (StatusCode, &'static str)> {
     if !valid_application_id(application_id) {
-        return Err(error(StatusCode::BAD_REQUEST, "invalid application id"));
+        return Err((StatusCode::BAD_REQUEST, "invalid application id"));
     }
     state.hub.subscribe(application_id).map_err(|e| match e {
         SubscribeError::TooManySubscribers => {
-            error(StatusCode::SERVICE_UNAVAILABLE, "too many subscribers")
+            (StatusCode::SERVICE_UNAVAILABLE, "too many subscribers")
         }
-        _ => error(StatusCode::SERVICE_UNAVAILABLE, "events hub closed"),
+        _ => (StatusCode::SERVICE_UNAVAILABLE, "events hub closed"),
     })
 }
 
@@ -50,7 +53,7 @@ pub(super) async fn sse(
 ) -> Response {
     let sub = match subscribe(&state, &application_id) {
         Ok(sub) => sub,
-        Err(resp) => return resp,
+        Err((status, message)) => return error(status, message),
     };
     let stream = futures_util::stream::unfold(sub, |mut sub| async move {
         let item = sub.recv().await?;
@@ -67,13 +70,14 @@ pub(super) async fn websocket(
     Path(application_id): Path<String>,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
-    let sub = match subscribe(&state, &application_id) {
-        Ok(sub) => sub,
-        Err(resp) => return resp,
+    // The upgrade is checked first so a refused handshake never holds a subscription.
+    let upgrade = match upgrade {
+        Ok(upgrade) => upgrade,
+        Err(rejection) => return rejection.into_response(),
     };
-    match upgrade {
-        Ok(upgrade) => upgrade.on_upgrade(move |socket| session(socket, sub)),
-        Err(rejection) => rejection.into_response(),
+    match subscribe(&state, &application_id) {
+        Ok(sub) => upgrade.on_upgrade(move |socket| session(socket, sub)),
+        Err((status, message)) => error(status, message),
     }
 }
 

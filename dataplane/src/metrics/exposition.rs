@@ -112,7 +112,8 @@ mod tests {
 
     #[test]
     fn writes_families_and_samples() {
-        let cases: &[(&str, fn(&mut Exposition), &str)] = &[
+        type Case = (&'static str, fn(&mut Exposition), &'static str);
+        let cases: &[Case] = &[
             (
                 "counter without labels",
                 |e| {
