@@ -6,6 +6,7 @@
 //! | `GET /api/v1/applications/{application_id}/events` | SSE, one JSON object per `data:` |
 //! | `GET /api/v1/applications/{application_id}/events/ws` | WebSocket, one JSON text message each |
 //! | `GET /metrics` | Prometheus text exposition 0.0.4 |
+//! | gRPC `dataplane.events.v1.ApplicationEvents/Stream` | the same stream as protobuf ([`grpc`], own listener) |
 //!
 //! Every streamed object has a `type`: `"uplink"` (an [`crate::events::ApplicationEvent`]) or
 //! `"lagged"` with `missed`, the number of events this subscriber lost to a full queue.
@@ -15,6 +16,7 @@
 #![forbid(unsafe_code)]
 
 mod events;
+pub mod grpc;
 mod metrics;
 
 use std::{future::Future, io, net::SocketAddr, sync::Arc};
