@@ -1,0 +1,80 @@
+//! A subscriber's end: the bounded queue the drainer fills, read by one streaming connection.
+
+use std::{borrow::Cow, sync::Arc};
+
+use tokio::sync::mpsc;
+
+use super::ApplicationEvent;
+
+/// An event as fanned out: the event and its JSON, serialised once for every subscriber.
+#[derive(Debug)]
+pub struct SharedEvent {
+    /// The event.
+    pub event: ApplicationEvent,
+    /// `serde_json` of `event`.
+    pub json: String,
+}
+
+/// What a subscription yields.
+#[derive(Debug, Clone)]
+pub enum SubscriptionItem {
+    /// An event of the subscribed application.
+    Event(Arc<SharedEvent>),
+    /// This many events were lost here because the subscriber did not keep up.
+    Lagged(u64),
+}
+
+impl SubscriptionItem {
+    /// The item as streamed: the event's JSON, or `{"type":"lagged","missed":N}`.
+    pub fn json(&self) -> Cow<'_, str> {
+        match self {
+            Self::Event(e) => Cow::Borrowed(&e.json),
+            Self::Lagged(n) => Cow::Owned(format!(r#"{{"type":"lagged","missed":{n}}}"#)),
+        }
+    }
+}
+
+/// One subscriber's stream of an application's events. Dropping it unsubscribes (the drainer
+/// notices the closed queue).
+#[derive(Debug)]
+pub struct Subscription {
+    application_id: Box<str>,
+    rx: mpsc::Receiver<SubscriptionItem>,
+}
+
+impl Subscription {
+    pub(super) fn new(application_id: Box<str>, rx: mpsc::Receiver<SubscriptionItem>) -> Self {
+        Self { application_id, rx }
+    }
+
+    /// The application subscribed to.
+    pub fn application_id(&self) -> &str {
+        &self.application_id
+    }
+
+    /// The next item; `None` once the hub has stopped and the queue is empty. Cancel-safe.
+    pub async fn recv(&mut self) -> Option<SubscriptionItem> {
+        self.rx.recv().await
+    }
+
+    /// The next item if one is queued.
+    pub fn try_recv(&mut self) -> Option<SubscriptionItem> {
+        self.rx.try_recv().ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lag_notice_json() {
+        assert_eq!(
+            SubscriptionItem::Lagged(3).json(),
+            r#"{"type":"lagged","missed":3}"#
+        );
+        let v: serde_json::Value =
+            serde_json::from_str(&SubscriptionItem::Lagged(u64::MAX).json()).unwrap();
+        assert_eq!(v["missed"], u64::MAX);
+    }
+}
