@@ -6,6 +6,7 @@
 
 pub mod application;
 pub mod config;
+pub mod drop;
 pub mod events;
 pub mod gateway;
 pub mod http;

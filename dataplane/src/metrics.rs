@@ -32,63 +32,7 @@ use std::{
 pub use exposition::{Exposition, MetricKind};
 pub use latency::{LATENCY_BUCKETS_US, LatencyRecorder, LatencySnapshot};
 
-/// Why the data plane dropped a packet or message: one variant per `reason` label of
-/// `dataplane_drops_total`. Add a variant here, in [`DropReason::ALL`] and in `as_str`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum DropReason {
-    /// The datagram or frame did not parse.
-    Parse,
-    /// The gateway is not registered.
-    UnknownGateway,
-    /// No session matches the DevAddr.
-    UnknownDevice,
-    /// No candidate session's MIC matches.
-    MicMismatch,
-    /// The frame counter was already used.
-    Replay,
-    /// A copy arrived after its deduplication window closed.
-    DedupLate,
-    /// A ring to another core (or to the async side) was full.
-    RingFull,
-    /// An internal limit was reached (table full, too many candidates).
-    Overload,
-}
-
-impl DropReason {
-    /// Every reason, in label order.
-    pub const ALL: &'static [DropReason] = &[
-        Self::Parse,
-        Self::UnknownGateway,
-        Self::UnknownDevice,
-        Self::MicMismatch,
-        Self::Replay,
-        Self::DedupLate,
-        Self::RingFull,
-        Self::Overload,
-    ];
-    /// Number of reasons.
-    pub const COUNT: usize = Self::ALL.len();
-
-    /// The `reason` label value.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Parse => "parse",
-            Self::UnknownGateway => "unknown_gateway",
-            Self::UnknownDevice => "unknown_device",
-            Self::MicMismatch => "mic_mismatch",
-            Self::Replay => "replay",
-            Self::DedupLate => "dedup_late",
-            Self::RingFull => "ring_full",
-            Self::Overload => "overload",
-        }
-    }
-
-    /// Position in [`DropReason::ALL`] (the counter slot).
-    const fn index(self) -> usize {
-        self as usize
-    }
-}
+pub use crate::drop::DropReason;
 
 /// Adds `n` to a counter that only the calling thread writes: a plain load and store.
 #[inline]
@@ -156,6 +100,17 @@ impl CoreCounters {
         }
     }
 
+    /// Publishes the running totals a core's components keep in plain integers (the scrape reads
+    /// the latest published values).
+    pub fn store_totals(&self, t: &CoreTotals) {
+        self.packets_in.store(t.packets_in, Relaxed);
+        self.packets_out.store(t.packets_out, Relaxed);
+        self.uplinks_delivered.store(t.uplinks_delivered, Relaxed);
+        for (c, v) in self.drops.iter().zip(t.drops) {
+            c.store(v, Relaxed);
+        }
+    }
+
     /// Adds time spent working (processing completions, timers).
     #[inline]
     pub fn add_busy(&self, d: Duration) {
@@ -188,6 +143,19 @@ impl CoreCounters {
     fn latency_slot(&self) -> &latency::LatencySlot {
         &self.latency
     }
+}
+
+/// Running totals of one core, as its components count them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CoreTotals {
+    /// Packets received.
+    pub packets_in: u64,
+    /// Packets sent.
+    pub packets_out: u64,
+    /// Uplinks delivered to their application.
+    pub uplinks_delivered: u64,
+    /// Drops by reason, indexed by [`DropReason::index`].
+    pub drops: [u64; DropReason::COUNT],
 }
 
 fn saturating_ns(d: Duration) -> u64 {
