@@ -26,6 +26,8 @@ pub struct Config {
     pub sessions_file: Option<PathBuf>,
     /// Network Server settings.
     pub network: NetworkSection,
+    /// HTTP API: application event streams (SSE, WebSocket) and `/metrics`.
+    pub api: ApiSection,
     /// Capacity of each core-to-core ring, in frames.
     pub mesh_capacity: usize,
     /// Log filter (`tracing_subscriber::EnvFilter` syntax); `RUST_LOG` wins when set.
@@ -82,6 +84,25 @@ impl NetworkSection {
     }
 }
 
+/// Listeners of the async side.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ApiSection {
+    /// HTTP listener (event streams, `/metrics`).
+    pub http_bind: SocketAddr,
+    /// gRPC listener (event stream).
+    pub grpc_bind: SocketAddr,
+}
+
+impl Default for ApiSection {
+    fn default() -> Self {
+        Self {
+            http_bind: SocketAddr::from(([127, 0, 0, 1], 8081)),
+            grpc_bind: SocketAddr::from(([127, 0, 0, 1], 8082)),
+        }
+    }
+}
+
 /// Receive mode names in the config file.
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
@@ -101,6 +122,7 @@ impl Default for Config {
             gateways_file: None,
             sessions_file: None,
             network: NetworkSection::default(),
+            api: ApiSection::default(),
             mesh_capacity: 8192,
             log: "info".into(),
         }

@@ -12,6 +12,7 @@ pub mod gateway;
 pub mod http;
 pub mod metrics;
 pub mod network;
+pub mod node;
 pub mod runtime;
 pub mod sync;
 pub mod worker;

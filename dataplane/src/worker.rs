@@ -3,11 +3,18 @@
 //! owner-side processing of the frames it owns, all on this core's thread.
 
 use crate::application::event::ApplicationEvent;
-use crate::gateway::{GatewayUplink, UplinkSink};
+use crate::drop::DropReason;
+use crate::events::Publisher;
+use crate::gateway::{GatewayUplink, UplinkSink, udp::ingress::SemtechUdpIngress};
+use crate::metrics::{CoreCounters, CoreTotals};
 use crate::network::{Micros, NetworkCore, Now, UplinkOutcome};
 use crate::runtime::mesh::MeshEndpoint;
+use crate::runtime::udp::{DatagramHandler, Outbox, UdpStats};
 use shared::lorawan::{MType, PhyPayload};
 use shared::types::DevAddr;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 /// The owner-side processing of frames (the network core).
@@ -64,6 +71,17 @@ impl<O: OwnerCore> Router<O> {
     pub fn owner(&self) -> &O {
         &self.owner
     }
+
+    /// Hand-off drops by reason.
+    pub fn drops(&self) -> impl Iterator<Item = (DropReason, u64)> {
+        let s = self.stats;
+        [
+            (DropReason::RingFull, s.drop_ring_full),
+            (DropReason::Parse, s.drop_parse),
+            (DropReason::UnhandledKind, s.drop_unhandled_kind),
+        ]
+        .into_iter()
+    }
 }
 
 impl<O: OwnerCore> UplinkSink for Router<O> {
@@ -106,6 +124,13 @@ impl<O: OwnerCore> UplinkSink for Router<O> {
 pub trait EventSink {
     /// Takes one event; must not block.
     fn publish(&mut self, event: ApplicationEvent);
+}
+
+impl EventSink for Publisher {
+    fn publish(&mut self, event: ApplicationEvent) {
+        // A full ring hands the event back; the publisher has counted it (`hub_full`).
+        let _ = Publisher::publish(self, event);
+    }
 }
 
 impl<F: FnMut(ApplicationEvent)> EventSink for F {
@@ -169,6 +194,85 @@ impl<E: EventSink> OwnerCore for NetworkOwner<E> {
                 }
                 UplinkOutcome::MacOnly(_) | UplinkOutcome::Dropped(_) => {}
             }
+        }
+    }
+}
+
+/// How often a worker publishes its totals for `/metrics`.
+const PUBLISH_EVERY: Duration = Duration::from_millis(50);
+
+/// One core's whole packet path as the socket loop drives it: ingress, hand-off, network core,
+/// events, and the publication of its counters.
+pub struct Worker<E> {
+    ingress: SemtechUdpIngress<Router<NetworkOwner<E>>>,
+    counters: Arc<CoreCounters>,
+    published_at: Option<Instant>,
+}
+
+impl<E: EventSink> Worker<E> {
+    /// Assembles a worker publishing its totals to `counters`.
+    pub fn new(
+        ingress: SemtechUdpIngress<Router<NetworkOwner<E>>>,
+        counters: Arc<CoreCounters>,
+    ) -> Self {
+        Self {
+            ingress,
+            counters,
+            published_at: None,
+        }
+    }
+
+    /// The running totals of every component of this core.
+    pub fn totals(&self, udp: &UdpStats) -> CoreTotals {
+        let router = self.ingress.sink();
+        let net = router.owner().core().counters();
+        let mut t = CoreTotals {
+            packets_in: udp.datagrams_in,
+            packets_out: udp.datagrams_out,
+            uplinks_delivered: net.delivered + net.delivered_encrypted,
+            drops: net.drops,
+        };
+        for (r, n) in self.ingress.drops().chain(router.drops()) {
+            if let Some(slot) = t.drops.get_mut(r.index()) {
+                *slot += n;
+            }
+        }
+        t
+    }
+
+    /// A one-line account of this core's counters (logged at shutdown).
+    pub fn summary(&self, core: usize, udp: &UdpStats) -> String {
+        let t = self.totals(udp);
+        let drops: Vec<String> = DropReason::ALL
+            .iter()
+            .filter(|r| t.drops[r.index()] > 0)
+            .map(|r| format!("{}={}", r.as_str(), t.drops[r.index()]))
+            .collect();
+        format!(
+            "core {core}: in={} out={} delivered={} forwarded={} received={} drops[{}]",
+            t.packets_in,
+            t.packets_out,
+            t.uplinks_delivered,
+            self.ingress.sink().stats.forwarded,
+            self.ingress.sink().stats.received,
+            drops.join(" ")
+        )
+    }
+}
+
+impl<E: EventSink> DatagramHandler for Worker<E> {
+    fn on_datagram(&mut self, now: Instant, from: SocketAddr, data: &[u8], out: &mut Outbox) {
+        self.ingress.on_datagram(now, from, data, out);
+    }
+
+    fn on_turn(&mut self, now: Instant, out: &mut Outbox, stats: &UdpStats) {
+        self.ingress.on_turn(now, out, stats);
+        if self
+            .published_at
+            .is_none_or(|t| now.saturating_duration_since(t) >= PUBLISH_EVERY)
+        {
+            self.counters.store_totals(&self.totals(stats));
+            self.published_at = Some(now);
         }
     }
 }

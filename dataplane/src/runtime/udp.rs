@@ -37,8 +37,9 @@ pub trait DatagramHandler {
     /// Handles one datagram from `from` received in the loop turn that started at `now`;
     /// replies go into `out`.
     fn on_datagram(&mut self, now: Instant, from: SocketAddr, data: &[u8], out: &mut Outbox);
-    /// Called once per loop turn after a batch of completions; a place for timers.
-    fn on_turn(&mut self, _now: Instant, _out: &mut Outbox) {}
+    /// Called once per loop turn after a batch of completions, with the socket's counters; a
+    /// place for timers.
+    fn on_turn(&mut self, _now: Instant, _out: &mut Outbox, _stats: &UdpStats) {}
 }
 
 /// Replies queued during a loop turn, sent as one batch of submissions.
@@ -243,7 +244,7 @@ impl UdpRing {
                     _ => {}
                 }
             }
-            handler.on_turn(now, &mut self.out);
+            handler.on_turn(now, &mut self.out, &self.stats);
             if !self.multishot_armed && self.mode == RecvMode::Multishot {
                 self.stats.rearms += 1;
                 self.arm_receives()?;

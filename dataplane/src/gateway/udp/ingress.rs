@@ -3,8 +3,9 @@
 //! address (from the last PULL_DATA) are kept per gateway. Everything else is a counted drop.
 
 use crate::application::event::{RadioSettings, RxMetadata};
+use crate::drop::DropReason;
 use crate::gateway::{GatewayUplink, UplinkSink, registry::GatewayRegistry};
-use crate::runtime::udp::{DatagramHandler, Outbox};
+use crate::runtime::udp::{DatagramHandler, Outbox, UdpStats};
 use shared::semtech_udp::{CrcStatus, DataRate, Packet, RxPk, Stat};
 use shared::types::Eui64;
 use std::{collections::HashMap, net::SocketAddr, sync::Arc, time::Instant};
@@ -76,6 +77,18 @@ impl<S: UplinkSink> SemtechUdpIngress<S> {
         self.links.get(eui)
     }
 
+    /// Counters of this ingress as drops by reason.
+    pub fn drops(&self) -> impl Iterator<Item = (DropReason, u64)> {
+        let s = self.stats;
+        [
+            (DropReason::Parse, s.drop_parse),
+            (DropReason::UnknownGateway, s.drop_unknown_gateway),
+            (DropReason::CrcFailed, s.drop_crc),
+            (DropReason::UnexpectedPacket, s.drop_unexpected),
+        ]
+        .into_iter()
+    }
+
     /// The sink frames go to.
     pub fn sink(&self) -> &S {
         &self.sink
@@ -107,7 +120,7 @@ impl<S: UplinkSink> SemtechUdpIngress<S> {
 }
 
 impl<S: UplinkSink> DatagramHandler for SemtechUdpIngress<S> {
-    fn on_turn(&mut self, now: Instant, _out: &mut Outbox) {
+    fn on_turn(&mut self, now: Instant, _out: &mut Outbox, _stats: &UdpStats) {
         self.sink.on_turn(now);
     }
 

@@ -1,0 +1,257 @@
+//! A whole data-plane node assembled from its parts: one pinned worker per core (Semtech UDP
+//! ingress on its own io_uring, hand-off to owner cores, network core, event publisher, counters)
+//! and, on separate threads, the async side (events hub, HTTP and gRPC streams, `/metrics`).
+//! `main` and the end-to-end tests start the same node.
+
+use crate::config::{Config, RecvModeConfig};
+use crate::events::{self, HubConfig, Publisher};
+use crate::gateway::{GatewayUplink, registry::GatewayRegistry, udp::ingress::SemtechUdpIngress};
+use crate::http::{self, ApiState};
+use crate::metrics::{CoreCounters, Registry};
+use crate::network::NetworkCore;
+use crate::runtime::{cores, mesh, udp::RecvMode, udp::UdpRing};
+use crate::sync::session_file::{SessionFileError, SessionRecord};
+use crate::worker::{NetworkOwner, Router, Worker, owner_of};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, atomic::AtomicBool, atomic::Ordering};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// Why a node could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum NodeError {
+    /// A socket or thread could not be set up.
+    #[error("{what}: {source}")]
+    Io {
+        /// What was being set up.
+        what: &'static str,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A session record is unusable.
+    #[error(transparent)]
+    Session(#[from] SessionFileError),
+    /// A worker failed while starting.
+    #[error("worker {0} failed to start: {1}")]
+    Worker(usize, String),
+}
+
+fn io(what: &'static str) -> impl FnOnce(std::io::Error) -> NodeError {
+    move |source| NodeError::Io { what, source }
+}
+
+/// A running node.
+pub struct Node {
+    /// The Semtech UDP address every worker serves.
+    pub udp_addr: SocketAddr,
+    /// The HTTP API address.
+    pub http_addr: SocketAddr,
+    /// The gRPC address.
+    pub grpc_addr: SocketAddr,
+    /// Every core's counters, as `/metrics` renders them.
+    pub metrics: Arc<Registry>,
+    stop: Arc<AtomicBool>,
+    workers: Vec<JoinHandle<Result<String, String>>>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    async_side: Option<JoinHandle<()>>,
+}
+
+/// Starts a node serving `registry`'s gateways and `sessions`.
+pub fn start(
+    config: &Config,
+    registry: GatewayRegistry,
+    sessions: Vec<SessionRecord>,
+) -> Result<Node, NodeError> {
+    let n = cores::worker_count(config.workers);
+    let udp_addr = resolve_shared_port(config.udp.bind)?;
+    let (publishers, hub, drainer) = events::hub(n, HubConfig::default());
+    let mut registry_m = Registry::new(n);
+    registry_m.register(hub.collector());
+    let metrics = Arc::new(registry_m);
+
+    // The async side: hub drainer, HTTP and gRPC listeners on a small runtime of its own.
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("dataplane-async")
+        .enable_all()
+        .build()
+        .map_err(io("async runtime"))?;
+    let (http_l, grpc_l) = rt.block_on(async {
+        let h = tokio::net::TcpListener::bind(config.api.http_bind)
+            .await
+            .map_err(io("HTTP listener"))?;
+        let g = tokio::net::TcpListener::bind(config.api.grpc_bind)
+            .await
+            .map_err(io("gRPC listener"))?;
+        Ok::<_, NodeError>((h, g))
+    })?;
+    let http_addr = http_l.local_addr().map_err(io("HTTP address"))?;
+    let grpc_addr = grpc_l.local_addr().map_err(io("gRPC address"))?;
+    let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
+    let state = ApiState {
+        hub: hub.clone(),
+        metrics: Arc::clone(&metrics),
+    };
+    let async_side = std::thread::Builder::new()
+        .name("dataplane-async".into())
+        .spawn(move || {
+            rt.block_on(async move {
+                let drained = tokio::spawn(drainer.run());
+                let (tx, rx) = tokio::sync::watch::channel(false);
+                let stop_rx = rx.clone();
+                let http = tokio::spawn(http::serve(http_l, state, wait_true(rx)));
+                let grpc = tokio::spawn(http::grpc::serve_grpc(grpc_l, hub, wait_true(stop_rx)));
+                let _ = shutdown_rx.await;
+                // Workers are gone, so every publisher is dropped and the drainer ends its streams.
+                let _ = drained.await;
+                let _ = tx.send(true);
+                let _ = http.await;
+                let _ = grpc.await;
+            });
+        })
+        .map_err(io("async thread"))?;
+
+    let sessions = Arc::new(sessions);
+    for r in sessions.iter() {
+        r.to_session()?;
+    }
+    let network_config = config.network.to_network_config();
+    let registry = Arc::new(registry);
+    let endpoints = Arc::new(Mutex::new(
+        mesh::mesh::<GatewayUplink>(n, config.mesh_capacity)
+            .into_iter()
+            .map(Some)
+            .collect::<Vec<_>>(),
+    ));
+    let publishers = Arc::new(Mutex::new(
+        publishers
+            .into_iter()
+            .map(Some)
+            .collect::<Vec<Option<Publisher>>>(),
+    ));
+    let mode = match config.udp.recv_mode {
+        RecvModeConfig::Multishot => RecvMode::Multishot,
+        RecvModeConfig::Single => RecvMode::Single,
+    };
+    let tick = Duration::from_micros(config.udp.tick_us.max(50));
+    let stop = Arc::new(AtomicBool::new(false));
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<(), String>>();
+    let ready_tx = Arc::new(Mutex::new(ready_tx));
+    let workers = cores::spawn_workers("dataplane", n, config.pin_workers, {
+        let (stop, metrics) = (stop.clone(), metrics.clone());
+        move |i| -> Result<String, String> {
+            let report = |r: Result<(), String>| ready_tx.lock().map(|t| t.send(r)).ok();
+            let built = (|| {
+                let ep = endpoints
+                    .lock()
+                    .ok()
+                    .and_then(|mut e| e[i].take())
+                    .ok_or("mesh endpoint")?;
+                let publisher = publishers
+                    .lock()
+                    .ok()
+                    .and_then(|mut p| p[i].take())
+                    .ok_or("publisher")?;
+                let counters: Arc<CoreCounters> = metrics.core(i).ok_or("counters")?;
+                let ring = UdpRing::bind(udp_addr, mode)
+                    .map_err(|e| format!("binding {udp_addr}: {e}"))?;
+                let mut core = NetworkCore::new(network_config);
+                for r in sessions.iter().filter(|r| owner_of(r.dev_addr, n) == i) {
+                    let s = r.to_session().map_err(|e| e.to_string())?;
+                    core.insert_session(s).map_err(|e| e.to_string())?;
+                }
+                let owner = NetworkOwner::new(core, publisher);
+                let ingress = SemtechUdpIngress::new(registry.clone(), Router::new(ep, owner));
+                Ok::<_, String>((ring, Worker::new(ingress, counters)))
+            })();
+            let (mut ring, mut worker) = match built {
+                Ok(b) => {
+                    report(Ok(()));
+                    b
+                }
+                Err(e) => {
+                    report(Err(e.clone()));
+                    return Err(e);
+                }
+            };
+            tracing::info!(worker = i, mode = ?ring.mode(), "worker serving");
+            ring.run(&mut worker, &stop, tick)
+                .map_err(|e| e.to_string())?;
+            Ok(worker.summary(i, &ring.stats))
+        }
+    })
+    .map_err(io("worker threads"))?;
+    let mut node = Node {
+        udp_addr,
+        http_addr,
+        grpc_addr,
+        metrics,
+        stop,
+        workers,
+        shutdown: Some(shutdown_tx),
+        async_side: Some(async_side),
+    };
+    for i in 0..n {
+        match ready_rx.recv() {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                node.stop_all();
+                return Err(NodeError::Worker(i, e));
+            }
+            Err(_) => {
+                node.stop_all();
+                return Err(NodeError::Worker(i, "exited".into()));
+            }
+        }
+    }
+    Ok(node)
+}
+
+async fn wait_true(mut rx: tokio::sync::watch::Receiver<bool>) {
+    let _ = rx.wait_for(|v| *v).await;
+}
+
+/// Workers share one port through `SO_REUSEPORT`; port 0 is resolved once so they all bind the
+/// same one.
+fn resolve_shared_port(bind: SocketAddr) -> Result<SocketAddr, NodeError> {
+    if bind.port() != 0 {
+        return Ok(bind);
+    }
+    let probe = std::net::UdpSocket::bind(bind).map_err(io("UDP port"))?;
+    probe.local_addr().map_err(io("UDP port"))
+}
+
+impl Node {
+    /// Whether a stop was requested (SIGTERM in `main`).
+    pub fn stop_flag(&self) -> Arc<AtomicBool> {
+        self.stop.clone()
+    }
+
+    /// Stops the workers, then the async side; returns each worker's closing summary.
+    pub fn stop(mut self) -> Vec<Result<String, String>> {
+        self.stop_all()
+    }
+
+    fn stop_all(&mut self) -> Vec<Result<String, String>> {
+        self.stop.store(true, Ordering::Relaxed);
+        let summaries = self
+            .workers
+            .drain(..)
+            .map(|h| h.join().unwrap_or_else(|_| Err("worker panicked".into())))
+            .collect();
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(h) = self.async_side.take() {
+            let _ = h.join();
+        }
+        summaries
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        self.stop_all();
+    }
+}
