@@ -109,6 +109,8 @@ impl CoreCounters {
         for (c, v) in self.drops.iter().zip(t.drops) {
             c.store(v, Relaxed);
         }
+        self.busy_ns.store(t.busy_ns, Relaxed);
+        self.idle_ns.store(t.idle_ns, Relaxed);
     }
 
     /// Adds time spent working (processing completions, timers).
@@ -156,6 +158,10 @@ pub struct CoreTotals {
     pub uplinks_delivered: u64,
     /// Drops by reason, indexed by [`DropReason::index`].
     pub drops: [u64; DropReason::COUNT],
+    /// Time spent working, in ns.
+    pub busy_ns: u64,
+    /// Time spent waiting for work, in ns.
+    pub idle_ns: u64,
 }
 
 fn saturating_ns(d: Duration) -> u64 {

@@ -161,7 +161,8 @@ pub fn start(
                     let s = r.to_session().map_err(|e| e.to_string())?;
                     core.insert_session(s).map_err(|e| e.to_string())?;
                 }
-                let owner = NetworkOwner::new(core, publisher);
+                let owner =
+                    NetworkOwner::new(core, publisher).with_latency(counters.latency_recorder());
                 let ingress = SemtechUdpIngress::new(registry.clone(), Router::new(ep, owner));
                 Ok::<_, String>((ring, Worker::new(ingress, counters)))
             })();

@@ -6,7 +6,7 @@ use crate::application::event::ApplicationEvent;
 use crate::drop::DropReason;
 use crate::events::Publisher;
 use crate::gateway::{GatewayUplink, UplinkSink, udp::ingress::SemtechUdpIngress};
-use crate::metrics::{CoreCounters, CoreTotals};
+use crate::metrics::{CoreCounters, CoreTotals, LatencyRecorder};
 use crate::network::{Micros, NetworkCore, Now, UplinkOutcome};
 use crate::runtime::mesh::MeshEndpoint;
 use crate::runtime::udp::{DatagramHandler, Outbox, UdpStats};
@@ -70,6 +70,11 @@ impl<O: OwnerCore> Router<O> {
     /// The owner-side core.
     pub fn owner(&self) -> &O {
         &self.owner
+    }
+
+    /// Mutable access to the owner-side core.
+    pub fn owner_mut(&mut self) -> &mut O {
+        &mut self.owner
     }
 
     /// Hand-off drops by reason.
@@ -145,6 +150,7 @@ pub struct NetworkOwner<E> {
     core: NetworkCore,
     epoch: Instant,
     events: E,
+    latency: Option<LatencyRecorder>,
 }
 
 impl<E: EventSink> NetworkOwner<E> {
@@ -154,6 +160,21 @@ impl<E: EventSink> NetworkOwner<E> {
             core,
             epoch: Instant::now(),
             events,
+            latency: None,
+        }
+    }
+
+    /// Records, for each delivered uplink, the time from its first copy's arrival to delivery
+    /// (wall clock: the event carries its arrival in Unix ms).
+    pub fn with_latency(mut self, recorder: LatencyRecorder) -> Self {
+        self.latency = Some(recorder);
+        self
+    }
+
+    /// Makes recorded latencies visible to the scrape.
+    pub fn flush_latency(&mut self) {
+        if let Some(r) = &mut self.latency {
+            r.flush();
         }
     }
 
@@ -190,6 +211,14 @@ impl<E: EventSink> OwnerCore for NetworkOwner<E> {
         while let Some(outcome) = self.core.poll(at) {
             match outcome {
                 UplinkOutcome::Delivered(u) | UplinkOutcome::DeliveredEncrypted(u) => {
+                    if let Some(r) = &mut self.latency {
+                        let now_us = SystemTime::now()
+                            .duration_since(UNIX_EPOCH)
+                            .map_or(0, |d| d.as_micros() as u64);
+                        r.record(Duration::from_micros(
+                            now_us.saturating_sub(u.received_at_ms * 1000),
+                        ));
+                    }
                     self.events.publish(ApplicationEvent::Uplink(u))
                 }
                 UplinkOutcome::MacOnly(_) | UplinkOutcome::Dropped(_) => {}
@@ -231,6 +260,8 @@ impl<E: EventSink> Worker<E> {
             packets_out: udp.datagrams_out,
             uplinks_delivered: net.delivered + net.delivered_encrypted,
             drops: net.drops,
+            busy_ns: udp.busy_ns,
+            idle_ns: udp.idle_ns,
         };
         for (r, n) in self.ingress.drops().chain(router.drops()) {
             if let Some(slot) = t.drops.get_mut(r.index()) {

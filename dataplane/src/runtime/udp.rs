@@ -86,6 +86,14 @@ pub struct UdpStats {
     pub datagrams_out: u64,
     /// Sends that failed.
     pub send_errors: u64,
+    /// Time spent handling completions, timers and sends, in ns.
+    pub busy_ns: u64,
+    /// Time spent waiting in the kernel for completions, in ns.
+    pub idle_ns: u64,
+}
+
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
 /// State kept alive for one in-flight `sendmsg`/`recvmsg`: the kernel reads it until completion.
@@ -218,9 +226,15 @@ impl UdpRing {
         self.arm_receives()?;
         let ts = types::Timespec::from(tick);
         let mut cqes: Vec<(u64, i32, u32)> = Vec::with_capacity(1024);
+        let mut busy_since = Instant::now();
         while !stop.load(Ordering::Relaxed) {
             let args = types::SubmitArgs::new().timespec(&ts);
-            match self.ring.submitter().submit_with_args(1, &args) {
+            let waiting = Instant::now();
+            self.stats.busy_ns += nanos(waiting.saturating_duration_since(busy_since));
+            let waited = self.ring.submitter().submit_with_args(1, &args);
+            busy_since = Instant::now();
+            self.stats.idle_ns += nanos(busy_since.saturating_duration_since(waiting));
+            match waited {
                 Ok(_) => {}
                 Err(e)
                     if matches!(
