@@ -115,25 +115,10 @@ impl Gateway {
         }
     }
 
-    /// Forwards `phy` as one `rxpk` (CRC ok, 868.1 MHz, SF7BW125) with this gateway's `snr`.
+    /// Forwards `phy` as one [`rxpk`] with this gateway's `snr`.
     pub async fn send(&self, phy: &[u8], snr: f32) {
-        let rxpk = RxPk::V1(RxPkV1 {
-            chan: 0,
-            codr: Some(CodingRate::_4_5),
-            data: phy.to_vec(),
-            datr: DataRate::new(SpreadingFactor::_7, Bandwidth::_125KHz),
-            freq: FREQ_HZ as f64 / 1e6,
-            lsnr: snr,
-            modu: Modulation::LORA,
-            rfch: 0,
-            rssi: -60 + snr as i32,
-            rssis: None,
-            size: phy.len() as u64,
-            stat: CRC::OK,
-            tmst: 1_000_000 + self.eui as u32,
-            time: None,
-        });
-        let packet = push_data::Packet::from_rxpk(MacAddress::from(self.eui.to_be_bytes()), rxpk);
+        let mac = MacAddress::from(self.eui.to_be_bytes());
+        let packet = push_data::Packet::from_rxpk(mac, rxpk(self.eui, phy, snr));
         self.tx.send(packet).await.expect("gateway runtime running");
     }
 
@@ -155,6 +140,28 @@ impl Gateway {
             }
         }
     }
+}
+
+/// One `rxpk` as gateway `eui` reports `phy`: CRC ok, 868.1 MHz, SF7BW125, channel 0, RF chain
+/// 0, `tmst` = 1 000 000 + the EUI's low 32 bits, RSSI = −60 + `snr` (checked by
+/// [`assert_uplink`]).
+pub fn rxpk(eui: u64, phy: &[u8], snr: f32) -> RxPk {
+    RxPk::V1(RxPkV1 {
+        chan: 0,
+        codr: Some(CodingRate::_4_5),
+        data: phy.to_vec(),
+        datr: DataRate::new(SpreadingFactor::_7, Bandwidth::_125KHz),
+        freq: FREQ_HZ as f64 / 1e6,
+        lsnr: snr,
+        modu: Modulation::LORA,
+        rfch: 0,
+        rssi: -60 + snr as i32,
+        rssis: None,
+        size: phy.len() as u64,
+        stat: CRC::OK,
+        tmst: 1_000_000 + eui as u32,
+        time: None,
+    })
 }
 
 /// A device with an ABP session; its frames come from `lrwn`.
@@ -283,7 +290,38 @@ pub fn assert_uplink(
     assert_eq!(s["frequency_hz"].as_u64(), Some(FREQ_HZ), "{v}");
     assert_eq!(s["spreading_factor"].as_u64(), Some(7), "{v}");
     assert_eq!(s["bandwidth_hz"].as_u64(), Some(125_000), "{v}");
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_millis() as u64;
+    let at = v["received_at_ms"].as_u64().expect("received_at_ms");
+    assert!(
+        at <= now_ms && now_ms - at < WAIT.as_millis() as u64,
+        "received_at_ms {at}, now {now_ms}"
+    );
     let rx = v["rx_metadata"].as_array().expect("rx_metadata");
+    for r in rx {
+        // What `Gateway::send` reported, per gateway.
+        let (eui, snr) = (
+            hex_field(r, "gateway_eui"),
+            r["snr_db"].as_f64().expect("snr"),
+        );
+        assert_eq!(
+            r["timestamp_us"].as_u64(),
+            Some(1_000_000 + (eui & 0xFFFF_FFFF)),
+            "{r}"
+        );
+        assert_eq!(
+            r["rssi_dbm"].as_f64(),
+            Some(f64::from(-60 + snr as i32)),
+            "{r}"
+        );
+        assert_eq!(
+            (r["channel"].as_u64(), r["rf_chain"].as_u64()),
+            (Some(0), Some(0)),
+            "{r}"
+        );
+    }
     let got: Vec<u64> = rx.iter().map(|r| hex_field(r, "gateway_eui")).collect();
     let unique: BTreeSet<u64> = got.iter().copied().collect();
     assert_eq!(got.len(), unique.len(), "one entry per gateway: {v}");
