@@ -63,6 +63,7 @@ pub fn start(
     registry: GatewayRegistry,
     sessions: Vec<SessionRecord>,
 ) -> Result<Node, NodeError> {
+    crate::sync::session_file::validate(&sessions)?;
     let n = cores::worker_count(config.workers);
     let udp_addr = resolve_shared_port(config.udp.bind)?;
     let (publishers, hub, drainer) = events::hub(n, HubConfig::default());
@@ -113,9 +114,6 @@ pub fn start(
         .map_err(io("async thread"))?;
 
     let sessions = Arc::new(sessions);
-    for r in sessions.iter() {
-        r.to_session()?;
-    }
     let network_config = config.network.to_network_config();
     let registry = Arc::new(registry);
     let endpoints = Arc::new(Mutex::new(

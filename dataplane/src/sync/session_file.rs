@@ -51,6 +51,9 @@ pub enum SessionFileError {
     /// Not valid TOML of the expected shape.
     #[error("session file: {0}")]
     Parse(#[from] toml::de::Error),
+    /// Two records name the same device (DevEUI, or application and device id).
+    #[error("device {0} is listed twice")]
+    Duplicate(String),
     /// A record is inconsistent.
     #[error("session {device_id}: {reason}")]
     Invalid {
@@ -123,10 +126,27 @@ impl SessionRecord {
 /// Parses the session file's records.
 pub fn parse(text: &str) -> Result<Vec<SessionRecord>, SessionFileError> {
     let f: File = toml::from_str(text)?;
-    for r in &f.sessions {
-        r.to_session()?;
-    }
+    validate(&f.sessions)?;
     Ok(f.sessions)
+}
+
+/// Checks every record and that no device appears twice: sessions of one device on two cores
+/// would both stay active, so a duplicate is refused before anything starts.
+pub fn validate(records: &[SessionRecord]) -> Result<(), SessionFileError> {
+    let mut euis = std::collections::HashSet::new();
+    let mut ids = std::collections::HashSet::new();
+    for r in records {
+        r.to_session()?;
+        if r.dev_eui.is_some_and(|e| !euis.insert(e))
+            || !ids.insert((&r.application_id, &r.device_id))
+        {
+            return Err(SessionFileError::Duplicate(format!(
+                "{}/{}",
+                r.application_id, r.device_id
+            )));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -160,5 +180,18 @@ mod tests {
             );
         }
         assert!(parse("[[sessions]]\napplication_id = 1\n").is_err());
+        let rec = "[[sessions]]\napplication_id = \"a\"\ndevice_id = \"DEV\"\ndev_eui = \"EUI\"\ndev_addr = \"26011BDA\"\nregion = \"EU868\"\nlorawan_version = \"1.0.3\"\nnwk_s_key = \"00000000000000000000000000000001\"\n";
+        let two = |d1: &str, e1: &str, d2: &str, e2: &str| {
+            rec.replace("DEV", d1).replace("EUI", e1) + &rec.replace("DEV", d2).replace("EUI", e2)
+        };
+        assert!(parse(&two("d1", "0000000000000001", "d2", "0000000000000002")).is_ok());
+        assert!(matches!(
+            parse(&two("d1", "0000000000000001", "d2", "0000000000000001")),
+            Err(SessionFileError::Duplicate(_))
+        ));
+        assert!(matches!(
+            parse(&two("d1", "0000000000000001", "d1", "0000000000000002")),
+            Err(SessionFileError::Duplicate(_))
+        ));
     }
 }
