@@ -46,3 +46,5 @@ pub fn print_ratios(group: &str, baseline: &str, functions: &[&str]) {
         }
     }
 }
+
+pub mod ingress;
