@@ -42,6 +42,8 @@ pub enum Ingress {
     Uring(RecvMode),
     /// A tokio `UdpSocket` loop.
     Tokio,
+    /// A tokio-uring `UdpSocket` loop (one owned-buffer `recv_from` at a time).
+    TokioUring,
 }
 
 impl Ingress {
@@ -53,6 +55,7 @@ impl Ingress {
             Self::Uring(RecvMode::Multishot) => "io_uring multishot",
             Self::Uring(RecvMode::Single) => "io_uring one-shot",
             Self::Tokio => "tokio UdpSocket",
+            Self::TokioUring => "tokio-uring UdpSocket",
         }
     }
 }
@@ -101,6 +104,7 @@ pub fn receive(ingress: Ingress, setup: &Setup, ready: mpsc::Sender<SocketAddr>)
         Ingress::RecvmmsgAck => bare(any, setup, ready, true),
         Ingress::Uring(mode) => with_worker(setup, |h| uring(any, mode, setup, ready, h)),
         Ingress::Tokio => with_worker(setup, |h| tokio_loop(any, setup, ready, h)),
+        Ingress::TokioUring => with_worker(setup, |h| tokio_uring_loop(any, setup, ready, h)),
     };
     r.unwrap_or_else(|e| Received {
         note: format!("failed: {e}"),
@@ -218,6 +222,60 @@ fn tokio_loop<E: EventSink>(
                     break;
                 }
                 let _ = tokio::time::timeout(setup.tick, sock.readable()).await;
+            }
+        }
+        Ok((stats, String::new()))
+    })
+}
+
+/// What an ingress on `tokio-uring` 0.5 looks like: its `UdpSocket` has no multishot receive,
+/// so each datagram is one `recv_from` submission with an owned buffer; the worker's turn runs
+/// every [`TURN`] datagrams or when a receive times out after `tick`; PUSH_ACKs go out with
+/// `send_to(..).await`.
+fn tokio_uring_loop<E: EventSink>(
+    any: SocketAddr,
+    setup: &Setup,
+    ready: mpsc::Sender<SocketAddr>,
+    h: &mut Handler<E>,
+) -> std::io::Result<(UdpStats, String)> {
+    let s = socket(any)?;
+    tokio_uring::start(async {
+        let sock = tokio_uring::net::UdpSocket::from_std(s.into());
+        let _ = ready.send(sock.local_addr()?);
+        let mut out = Outbox::default();
+        let mut stats = UdpStats::default();
+        let mut buf = vec![0u8; MAX_DATAGRAM + 1];
+        let mut since_turn = 0;
+        while !setup.stop.load(Ordering::Relaxed) {
+            let now = Instant::now();
+            match tokio::time::timeout(setup.tick, sock.recv_from(buf)).await {
+                Ok((Ok((n, from)), b)) => {
+                    buf = b;
+                    if n > MAX_DATAGRAM {
+                        stats.oversized += 1;
+                    } else {
+                        stats.datagrams_in += 1;
+                        h.on_datagram(now, from, &buf[..n], &mut out);
+                        since_turn += 1;
+                    }
+                    if since_turn < TURN {
+                        continue;
+                    }
+                }
+                Ok((Err(_), b)) => {
+                    buf = b;
+                    stats.recv_errors += 1;
+                }
+                // The cancelled receive keeps its buffer; take a fresh one.
+                Err(_) => buf = vec![0u8; MAX_DATAGRAM + 1],
+            }
+            since_turn = 0;
+            h.on_turn(Instant::now(), &mut out, &stats);
+            for (to, bytes) in out.drain() {
+                match sock.send_to(bytes, to).await.0 {
+                    Ok(_) => stats.datagrams_out += 1,
+                    Err(_) => stats.send_errors += 1,
+                }
             }
         }
         Ok((stats, String::new()))

@@ -167,11 +167,15 @@ pub fn sockets(title: &str, runs: &[SocketRun], window: Duration) {
     }
     let find = |i: Ingress| runs.iter().find(|r| r.ingress == i).map(|r| &r.rx);
     if let Some(t) = find(Ingress::Tokio) {
-        for mode in [RecvMode::Multishot, RecvMode::Single] {
-            if let Some(u) = find(Ingress::Uring(mode)) {
+        for other in [
+            Ingress::Uring(RecvMode::Multishot),
+            Ingress::Uring(RecvMode::Single),
+            Ingress::TokioUring,
+        ] {
+            if let Some(u) = find(other) {
                 println!(
                     "  {} vs tokio: received/s x{:.2}, uplinks/s x{:.2}, CPU per datagram x{:.2} less",
-                    Ingress::Uring(mode).label(),
+                    other.label(),
                     rate(u) / rate(t).max(1e-9),
                     per_s(u.events, u.span) / per_s(t.events, t.span).max(1e-9),
                     ns_per(t.cpu, t.datagrams) / ns_per(u.cpu, u.datagrams).max(1e-9),
