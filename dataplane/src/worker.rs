@@ -138,12 +138,6 @@ impl EventSink for Publisher {
     }
 }
 
-impl<F: FnMut(ApplicationEvent)> EventSink for F {
-    fn publish(&mut self, event: ApplicationEvent) {
-        self(event)
-    }
-}
-
 /// The network core as the owner side of a worker: frames in, dedup windows closed on each turn,
 /// application events out.
 pub struct NetworkOwner<E> {

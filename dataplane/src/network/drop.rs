@@ -35,13 +35,6 @@ impl Counters {
     pub fn dropped(&self, reason: DropReason) -> u64 {
         self.drops.get(reason.index()).copied().unwrap_or(0)
     }
-
-    /// `(label, count)` for every reason, for a metrics exporter.
-    pub fn drops_by_label(&self) -> impl Iterator<Item = (&'static str, u64)> + '_ {
-        DropReason::ALL
-            .iter()
-            .map(|r| (r.as_str(), self.dropped(*r)))
-    }
 }
 
 #[cfg(test)]
@@ -57,7 +50,5 @@ mod tests {
         assert_eq!(c.dropped(DropReason::Replay), 2);
         assert_eq!(c.dropped(DropReason::Parse), 1);
         assert_eq!(c.dropped(DropReason::DedupLate), 0);
-        let labels: Vec<_> = c.drops_by_label().filter(|(_, n)| *n > 0).collect();
-        assert_eq!(labels, vec![("parse", 1), ("replay", 2)]);
     }
 }

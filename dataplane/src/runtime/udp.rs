@@ -55,6 +55,14 @@ impl Outbox {
         self.items.push((to, self.bytes.len(), data.len()));
         self.bytes.extend_from_slice(data);
     }
+    /// Forgets the `n` oldest replies (sent); the byte buffer is reset once none is left.
+    fn consume(&mut self, n: usize) {
+        self.items.drain(..n.min(self.items.len()));
+        if self.items.is_empty() {
+            self.bytes.clear();
+        }
+    }
+
     /// Takes every queued reply, oldest first.
     pub fn drain(&mut self) -> impl Iterator<Item = (SocketAddr, Vec<u8>)> + '_ {
         let bytes = std::mem::take(&mut self.bytes);
@@ -144,7 +152,6 @@ pub struct UdpRing {
     recv_slots: Vec<Box<MsgSlot>>,
     send_slots: Vec<Box<MsgSlot>>,
     free_sends: Vec<usize>,
-    pending: std::collections::VecDeque<(SocketAddr, Vec<u8>)>,
     out: Outbox,
     multishot_armed: bool,
     mode: RecvMode,
@@ -195,7 +202,6 @@ impl UdpRing {
             recv_slots,
             free_sends: (0..send_slots.len()).rev().collect(),
             send_slots,
-            pending: Default::default(),
             out: Outbox::default(),
             multishot_armed: false,
             mode,
@@ -276,7 +282,7 @@ impl UdpRing {
                 let sqe = opcode::RecvMsgMulti::new(fd, &raw const *self.multi_hdr, bgid)
                     .build()
                     .user_data(TAG_MULTI);
-                self.push_sqe(&sqe)?;
+                push_sqe(&mut self.ring, &sqe)?;
                 self.multishot_armed = true;
             }
             RecvMode::Single => {
@@ -295,19 +301,7 @@ impl UdpRing {
         let sqe = opcode::RecvMsg::new(fd, &raw mut slot.hdr)
             .build()
             .user_data(TAG_SINGLE | i as u64);
-        self.push_sqe(&sqe)
-    }
-
-    fn push_sqe(&mut self, sqe: &squeue::Entry) -> io::Result<()> {
-        loop {
-            // SAFETY: every pointer in the entries built here (msghdr, iovec, name, buffer) points
-            // into a boxed slot or the boxed multishot header, which live until the ring is dropped
-            // and are not reused before their completion arrives.
-            if unsafe { self.ring.submission().push(sqe) }.is_ok() {
-                return Ok(());
-            }
-            self.ring.submit()?;
-        }
+        push_sqe(&mut self.ring, &sqe)
     }
 
     fn on_multishot<H: DatagramHandler>(
@@ -394,20 +388,15 @@ impl UdpRing {
         self.free_sends.push(i);
     }
 
+    /// Moves queued replies into free send slots, oldest first; replies without a free slot stay
+    /// in the outbox for the next turn (no copy but the one into the slot).
     fn flush_outbox(&mut self) -> io::Result<()> {
-        let Outbox { bytes, items } = &mut self.out;
-        for &(to, start, len) in items.iter() {
-            self.pending
-                .push_back((to, bytes[start..start + len].to_vec()));
-        }
-        items.clear();
-        bytes.clear();
         let fd = types::Fd(self.socket.as_raw_fd());
-        while let Some(i) = self.free_sends.last().copied() {
-            let Some((to, data)) = self.pending.pop_front() else {
+        let mut sent = 0;
+        for &(to, start, len) in &self.out.items {
+            let Some(i) = self.free_sends.pop() else {
                 break;
             };
-            self.free_sends.pop();
             let slot = &mut self.send_slots[i];
             let sa = SockAddr::from(to);
             // SAFETY: `sa` holds a valid sockaddr of `sa.len()` bytes, no larger than storage.
@@ -419,14 +408,30 @@ impl UdpRing {
                 )
             };
             slot.buf.clear();
-            slot.buf.extend_from_slice(&data);
-            slot.prepare(sa.len(), data.len());
+            slot.buf
+                .extend_from_slice(&self.out.bytes[start..start + len]);
+            slot.prepare(sa.len(), len);
             let sqe = opcode::SendMsg::new(fd, &raw const slot.hdr)
                 .build()
                 .user_data(TAG_SEND | i as u64);
-            self.push_sqe(&sqe)?;
+            push_sqe(&mut self.ring, &sqe)?;
+            sent += 1;
         }
+        self.out.consume(sent);
         Ok(())
+    }
+}
+
+/// Queues `sqe`, submitting first when the submission queue is full.
+fn push_sqe(ring: &mut IoUring, sqe: &squeue::Entry) -> io::Result<()> {
+    loop {
+        // SAFETY: every pointer in the entries built here (msghdr, iovec, name, buffer) points
+        // into a boxed slot or the boxed multishot header, which live until the ring is dropped
+        // and are not reused before their completion arrives.
+        if unsafe { ring.submission().push(sqe) }.is_ok() {
+            return Ok(());
+        }
+        ring.submit()?;
     }
 }
 
