@@ -28,6 +28,9 @@ pub struct Config {
     pub network: NetworkSection,
     /// HTTP API: application event streams (SSE, WebSocket) and `/metrics`.
     pub api: ApiSection,
+    /// The control plane this node follows (gateways and sessions by watch); when `url` is
+    /// empty the node serves the files above only.
+    pub control_plane: ControlPlaneSection,
     /// Capacity of each core-to-core ring, in frames.
     pub mesh_capacity: usize,
     /// Log filter (`tracing_subscriber::EnvFilter` syntax); `RUST_LOG` wins when set.
@@ -103,6 +106,47 @@ impl Default for ApiSection {
     }
 }
 
+/// The plane-to-plane watch.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ControlPlaneSection {
+    /// The control plane's gRPC URL (`http://127.0.0.1:8884`); empty: no control plane.
+    pub url: String,
+    /// This node's name in the control plane's logs and metrics.
+    pub node_id: String,
+    /// Where the last applied state is kept, to restart while the control plane is away.
+    pub cache_file: Option<PathBuf>,
+    /// A watch stream silent this long (no change, no heartbeat) is reconnected, in ms.
+    pub heartbeat_timeout_ms: u64,
+    /// Longest wait between reconnection attempts, in ms.
+    pub max_backoff_ms: u64,
+}
+
+impl Default for ControlPlaneSection {
+    fn default() -> Self {
+        Self {
+            url: String::new(),
+            node_id: "dataplane-0".into(),
+            cache_file: None,
+            heartbeat_timeout_ms: 30_000,
+            max_backoff_ms: 5_000,
+        }
+    }
+}
+
+impl ControlPlaneSection {
+    /// The watch client's settings, when a control plane is configured.
+    pub fn watch_config(&self) -> Option<crate::sync::watch_client::WatchConfig> {
+        (!self.url.is_empty()).then(|| crate::sync::watch_client::WatchConfig {
+            url: self.url.clone(),
+            node_id: self.node_id.clone(),
+            cache_file: self.cache_file.clone(),
+            heartbeat_timeout: Duration::from_millis(self.heartbeat_timeout_ms),
+            max_backoff: Duration::from_millis(self.max_backoff_ms),
+        })
+    }
+}
+
 /// Receive mode names in the config file.
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
@@ -123,6 +167,7 @@ impl Default for Config {
             sessions_file: None,
             network: NetworkSection::default(),
             api: ApiSection::default(),
+            control_plane: ControlPlaneSection::default(),
             mesh_capacity: 8192,
             log: "info".into(),
         }

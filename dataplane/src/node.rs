@@ -10,7 +10,10 @@ use crate::http::{self, ApiState};
 use crate::metrics::{CoreCounters, Registry};
 use crate::network::NetworkCore;
 use crate::runtime::{cores, mesh, udp::RecvMode, udp::UdpRing};
+use crate::sync::apply::SyncState;
+use crate::sync::control::{self, ControlReceiver};
 use crate::sync::session_file::{SessionFileError, SessionRecord};
+use crate::sync::watch_client::{self, SyncMetrics, WatchClient};
 use crate::worker::{NetworkOwner, Router, Worker, owner_of};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, atomic::AtomicBool, atomic::Ordering};
@@ -69,7 +72,30 @@ pub fn start(
     let (publishers, hub, drainer) = events::hub(n, HubConfig::default());
     let mut registry_m = Registry::new(n);
     registry_m.register(hub.collector());
+    let sync_metrics = Arc::new(SyncMetrics::default());
+    let watch = config.control_plane.watch_config();
+    if watch.is_some() {
+        registry_m.register(sync_metrics.clone());
+    }
     let metrics = Arc::new(registry_m);
+    // Changes from the control plane: the cached state first (serve before it answers), then
+    // the watch.
+    let (control_tx, control_rx) = control::channel(n, CONTROL_CAPACITY);
+    let mut sync_state = SyncState::new(n);
+    let mut restored = Vec::new();
+    if let Some(cache) = watch
+        .as_ref()
+        .and_then(|w| w.cache_file.as_deref())
+        .and_then(watch_client::load_cache)
+    {
+        sync_state.restore(cache, &mut restored);
+        tracing::info!(
+            revision = sync_state.revision(),
+            sessions = sync_state.sessions(),
+            "restored cached config"
+        );
+    }
+    let cached_registry = sync_state.take_registry();
 
     // The async side: hub drainer, HTTP and gRPC listeners on a small runtime of its own.
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -101,18 +127,41 @@ pub fn start(
                 let drained = tokio::spawn(drainer.run());
                 let (tx, rx) = tokio::sync::watch::channel(false);
                 let stop_rx = rx.clone();
+                let watching = watch.map(|w| {
+                    let client = WatchClient::new(w, sync_state, control_tx, sync_metrics);
+                    tokio::spawn(client.run(wait_true(rx.clone())))
+                });
                 let http = tokio::spawn(http::serve(http_l, state, wait_true(rx)));
                 let grpc = tokio::spawn(http::grpc::serve_grpc(grpc_l, hub, wait_true(stop_rx)));
                 let _ = shutdown_rx.await;
                 // Workers are gone, so every publisher is dropped and the drainer ends its streams.
                 let _ = drained.await;
                 let _ = tx.send(true);
+                if let Some(w) = watching {
+                    let _ = w.await;
+                }
                 let _ = http.await;
                 let _ = grpc.await;
             });
         })
         .map_err(io("async thread"))?;
 
+    // The cached state is installed as each core is built, like the files' sessions.
+    let mut initial: Vec<Option<Vec<control::ControlMsg>>> =
+        (0..n).map(|_| Some(Vec::new())).collect();
+    for (core, msg) in restored {
+        if let Some(Some(v)) = initial.get_mut(core) {
+            v.push(msg);
+        }
+    }
+    let initial = Arc::new(Mutex::new(initial));
+    let control_rx = Arc::new(Mutex::new(
+        control_rx
+            .into_iter()
+            .map(Some)
+            .collect::<Vec<Option<ControlReceiver>>>(),
+    ));
+    let registry = cached_registry.map_or(registry, |r| (*r).clone());
     let sessions = Arc::new(sessions);
     let network_config = config.network.to_network_config();
     let registry = Arc::new(registry);
@@ -159,10 +208,23 @@ pub fn start(
                     let s = r.to_session().map_err(|e| e.to_string())?;
                     core.insert_session(s).map_err(|e| e.to_string())?;
                 }
+                let cached = initial
+                    .lock()
+                    .ok()
+                    .and_then(|mut v| v[i].take())
+                    .unwrap_or_default();
+                for msg in cached {
+                    control::apply_session(&mut core, msg)?;
+                }
+                let rx = control_rx
+                    .lock()
+                    .ok()
+                    .and_then(|mut c| c[i].take())
+                    .ok_or("control ring")?;
                 let owner =
                     NetworkOwner::new(core, publisher).with_latency(counters.latency_recorder());
                 let ingress = SemtechUdpIngress::new(registry.clone(), Router::new(ep, owner));
-                Ok::<_, String>((ring, Worker::new(ingress, counters)))
+                Ok::<_, String>((ring, Worker::new(ingress, counters).with_control(rx)))
             })();
             let (mut ring, mut worker) = match built {
                 Ok(b) => {
@@ -206,6 +268,10 @@ pub fn start(
     }
     Ok(node)
 }
+
+/// Config changes waiting per core (a snapshot larger than this is handed over as the core
+/// drains it; the sync side waits).
+const CONTROL_CAPACITY: usize = 65_536;
 
 async fn wait_true(mut rx: tokio::sync::watch::Receiver<bool>) {
     let _ = rx.wait_for(|v| *v).await;

@@ -10,6 +10,7 @@ use crate::metrics::{CoreCounters, CoreTotals, LatencyRecorder};
 use crate::network::{Micros, NetworkCore, Now, UplinkOutcome};
 use crate::runtime::mesh::MeshEndpoint;
 use crate::runtime::udp::{DatagramHandler, Outbox, UdpStats};
+use crate::sync::control::{ControlMsg, ControlReceiver, apply_session};
 use shared::lorawan::{MType, PhyPayload};
 use shared::types::DevAddr;
 use std::net::SocketAddr;
@@ -177,6 +178,11 @@ impl<E: EventSink> NetworkOwner<E> {
         &self.core
     }
 
+    /// The network core, for config changes.
+    pub fn core_mut(&mut self) -> &mut NetworkCore {
+        &mut self.core
+    }
+
     fn micros(&self, now: Instant) -> Micros {
         Micros(
             u64::try_from(now.saturating_duration_since(self.epoch).as_micros())
@@ -230,6 +236,9 @@ pub struct Worker<E> {
     ingress: SemtechUdpIngress<Router<NetworkOwner<E>>>,
     counters: Arc<CoreCounters>,
     published_at: Option<Instant>,
+    control: Option<ControlReceiver>,
+    /// Pushed sessions this core could not install (their DevAddr was full).
+    pub sessions_refused: u64,
 }
 
 impl<E: EventSink> Worker<E> {
@@ -242,6 +251,35 @@ impl<E: EventSink> Worker<E> {
             ingress,
             counters,
             published_at: None,
+            control: None,
+            sessions_refused: 0,
+        }
+    }
+
+    /// Takes config changes (gateways, sessions) from the control plane's watch on each turn.
+    pub fn with_control(mut self, control: ControlReceiver) -> Self {
+        self.control = Some(control);
+        self
+    }
+
+    /// Applies waiting config changes, a bounded number per turn so traffic keeps flowing
+    /// during a large snapshot.
+    fn apply_control(&mut self) {
+        const PER_TURN: usize = 4096;
+        let Some(control) = &mut self.control else {
+            return;
+        };
+        for msg in control.drain(PER_TURN) {
+            match msg {
+                ControlMsg::Registry(r) => self.ingress.set_registry(r),
+                other => {
+                    let core = self.ingress.sink_mut().owner_mut().core_mut();
+                    if let Err(e) = apply_session(core, other) {
+                        self.sessions_refused += 1;
+                        tracing::warn!(error = %e, "pushed session refused");
+                    }
+                }
+            }
         }
     }
 
@@ -291,6 +329,7 @@ impl<E: EventSink> DatagramHandler for Worker<E> {
     }
 
     fn on_turn(&mut self, now: Instant, out: &mut Outbox, stats: &UdpStats) {
+        self.apply_control();
         self.ingress.on_turn(now, out, stats);
         if self
             .published_at

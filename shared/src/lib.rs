@@ -6,6 +6,8 @@
 //! load generator, and every piece is testable on its own.
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "api")]
+pub mod api;
 pub mod config;
 pub mod crypto;
 pub mod lorawan;

@@ -1,5 +1,15 @@
-//! Config the control plane pushes down: gateways and device sessions. The plane-to-plane watch
-//! (snapshot, deltas, revisions) lands with the control plane; until then the same records come
-//! from TOML files.
+//! Config the control plane pushes down: gateways and device sessions.
+//!
+//! - [`watch_client`]: the plane-to-plane watch (`shared::api::PlaneSync`), snapshot then deltas
+//!   by revision, resumed after a reconnect, with the last state cached on disk so the node
+//!   serves through a control-plane outage and restarts without it.
+//! - [`apply`]: the watch applied, sans-IO: events in, per-core changes out.
+//! - [`convert`]: pushed records checked and turned into core sessions and gateway records.
+//! - [`control`]: the rings that carry changes to the cores.
+//! - [`session_file`]: the same records from TOML files, for running without a control plane.
 
+pub mod apply;
+pub mod control;
+pub mod convert;
 pub mod session_file;
+pub mod watch_client;

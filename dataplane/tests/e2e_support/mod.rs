@@ -51,9 +51,8 @@ pub const FAST: Timing = Timing {
     cooldown_ms: 300,
 };
 
-/// Starts a node with 2 unpinned workers on ephemeral loopback ports, serving `gateways` (EUIs)
-/// and `sessions`. Call outside any async runtime (the node builds its own).
-pub fn start_node(gateways: &[u64], sessions: Vec<SessionRecord>, timing: Timing) -> Node {
+/// The config of a node under test: 2 unpinned workers on ephemeral loopback ports.
+pub fn node_config(timing: Timing) -> Config {
     let mut config = Config {
         workers: 2,
         pin_workers: false,
@@ -64,13 +63,19 @@ pub fn start_node(gateways: &[u64], sessions: Vec<SessionRecord>, timing: Timing
     config.api.grpc_bind = SocketAddr::from(([127, 0, 0, 1], 0));
     config.network.dedup_window_ms = timing.window_ms;
     config.network.dedup_cooldown_ms = timing.cooldown_ms;
+    config
+}
+
+/// Starts a node with 2 unpinned workers on ephemeral loopback ports, serving `gateways` (EUIs)
+/// and `sessions`. Call outside any async runtime (the node builds its own).
+pub fn start_node(gateways: &[u64], sessions: Vec<SessionRecord>, timing: Timing) -> Node {
     let registry = GatewayRegistry::new(gateways.iter().map(|&eui| GatewayRecord {
         eui: Eui64::from_u64(eui),
         id: format!("gw-{eui:016x}"),
         region: Some("EU868".into()),
     }))
     .expect("unique gateway EUIs");
-    node::start(&config, registry, sessions).expect("node starts")
+    node::start(&node_config(timing), registry, sessions).expect("node starts")
 }
 
 /// Runs the client side of a test on its own runtime (the node has its own threads).
