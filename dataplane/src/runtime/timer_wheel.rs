@@ -162,7 +162,10 @@ impl<T> TimerWheel<T> {
             return Some(self.origin_us + self.elapsed * self.tick_us);
         }
         let (_, _, tick) = self.next_slot()?;
-        Some(self.origin_us.saturating_add(tick.saturating_mul(self.tick_us)))
+        Some(
+            self.origin_us
+                .saturating_add(tick.saturating_mul(self.tick_us)),
+        )
     }
 
     /// The next timer due by `now_us`, earliest tick first; call until `None`.
@@ -210,7 +213,8 @@ impl<T> TimerWheel<T> {
             let slot_range = 1u64 << shift;
             let level_range = slot_range << SLOT_BITS;
             let now_slot = ((self.elapsed >> shift) & SLOT_MASK) as u32;
-            let slot = (occupied.rotate_right(now_slot).trailing_zeros() + now_slot) as usize % SLOTS;
+            let slot =
+                (occupied.rotate_right(now_slot).trailing_zeros() + now_slot) as usize % SLOTS;
             let level_start = self.elapsed & !(level_range - 1);
             let mut tick = level_start + slot as u64 * slot_range;
             if tick <= self.elapsed {
