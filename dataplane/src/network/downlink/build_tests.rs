@@ -80,7 +80,17 @@ fn compose_by_table() {
     // (name, ack, mac, item, more, force, M, want (fopts len, fport, payload len, f_pending,
     //  confirmed, carried) or None)
     type Want = Option<(usize, Option<u8>, usize, bool, bool, bool)>;
-    let cases: [(&str, bool, &[u8], Option<&QueueItem>, bool, bool, u8, Want); 9] = [
+    type Case<'a> = (
+        &'a str,
+        bool,
+        &'a [u8],
+        Option<&'a QueueItem>,
+        bool,
+        bool,
+        u8,
+        Want,
+    );
+    let cases: [Case; 9] = [
         ("nothing", false, &[], None, false, false, 59, None),
         (
             "ack only",

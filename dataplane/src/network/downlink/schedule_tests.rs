@@ -446,12 +446,8 @@ fn select_by_table() {
     let after_rx2 = Micros(100 * S + 1_800_000);
     let gws = |g: u64| Eui64::from_u64(g);
     // (name, now, receptions, want Ok((gateway, window, has fallback)) or Err)
-    let cases: [(
-        &str,
-        Micros,
-        Vec<Reception>,
-        Result<(Eui64, Window, bool), NoDownlink>,
-    ); 7] = [
+    type Want = Result<(Eui64, Window, bool), NoDownlink>;
+    let cases: [(&str, Micros, Vec<Reception>, Want); 7] = [
         (
             "best SNR, RX1",
             early,

@@ -2,7 +2,8 @@
 //! timing, `freq`, `rfch` 0 (the TX-capable chain of SX1301/SX1302 reference designs, as The
 //! Things Stack and ChirpStack send), `powe`, LoRa `datr`/`codr` 4/5 with `ipol` true, or FSK
 //! `datr` with `fdev` (25 kHz for LoRaWAN's 50 kbit/s GFSK, RP002-1.0.3), and `ncrc` true
-//! (LoRaWAN downlinks carry no PHY CRC, 1.0.4 §3.1).
+//! (LoRaWAN downlinks carry no PHY CRC, 1.0.4 §3.1). `ipol` is always written (false for FSK):
+//! strict parsers such as the `semtech-udp` crate require it.
 
 use super::ScheduledDownlink;
 use shared::region::Modulation;
@@ -30,7 +31,7 @@ pub fn to_txpk(d: &ScheduledDownlink) -> Option<TxPk> {
             DataRate::Fsk { bitrate: bit_rate },
             None,
             Some(bit_rate / 2),
-            None,
+            Some(false),
         ),
         Modulation::LrFhss { .. } => return None,
     };
