@@ -22,6 +22,7 @@
 
 pub mod core;
 pub mod dedup;
+pub mod downlink;
 pub mod drop;
 pub mod fcnt;
 pub mod session;

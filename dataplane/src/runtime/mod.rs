@@ -15,4 +15,5 @@
 pub mod buf_ring;
 pub mod cores;
 pub mod mesh;
+pub mod timer_wheel;
 pub mod udp;
