@@ -246,7 +246,10 @@ mod tests {
             let n = a.space_size() as f64;
             let expected = n * (1.0 - (-500.0 / n).exp());
             let got = distinct.len() as f64;
-            assert!(got >= 0.9 * expected, "type {t}: {got} distinct, expected ~{expected:.0}");
+            assert!(
+                got >= 0.9 * expected,
+                "type {t}: {got} distinct, expected ~{expected:.0}"
+            );
         }
     }
 
@@ -315,25 +318,54 @@ mod tests {
         assert_eq!(ok.space_size(), 256 + 4);
         let e = DevEui::from_u64(1);
         let got: Vec<u32> = (0..6).map(|_| ok.allocate(e, 0, None).to_u32()).collect();
-        assert_eq!(got, [0x260110FF, 0x27000000, 0x27000001, 0x27000002, 0x27000003, 0x26011000]);
+        assert_eq!(
+            got,
+            [
+                0x260110FF, 0x27000000, 0x27000001, 0x27000002, 0x27000003, 0x26011000
+            ]
+        );
         assert_eq!(ok.cursor(), 261);
 
         let net: NetId = "000013".parse().unwrap();
         let p = |s: &str| parse_prefix(s).unwrap();
         let cases = [
-            ("no slash", vec!["26011000"], DevAddrError::InvalidPrefix("26011000".into())),
-            ("len 33", vec!["26011000/33"], DevAddrError::InvalidPrefix("26011000/33".into())),
-            ("host bits", vec!["26011001/24"], DevAddrError::InvalidPrefix("26011001/24".into())),
-            ("bad hex", vec!["2601100G/24"], DevAddrError::InvalidPrefix("2601100G/24".into())),
+            (
+                "no slash",
+                vec!["26011000"],
+                DevAddrError::InvalidPrefix("26011000".into()),
+            ),
+            (
+                "len 33",
+                vec!["26011000/33"],
+                DevAddrError::InvalidPrefix("26011000/33".into()),
+            ),
+            (
+                "host bits",
+                vec!["26011001/24"],
+                DevAddrError::InvalidPrefix("26011001/24".into()),
+            ),
+            (
+                "bad hex",
+                vec!["2601100G/24"],
+                DevAddrError::InvalidPrefix("2601100G/24".into()),
+            ),
             (
                 "other NetID",
                 vec!["48000000/7"],
-                DevAddrError::OutsideNetId { prefix: p("48000000/7"), net_id: net, range: p("26000000/7") },
+                DevAddrError::OutsideNetId {
+                    prefix: p("48000000/7"),
+                    net_id: net,
+                    range: p("26000000/7"),
+                },
             ),
             (
                 "wider than the NetID",
                 vec!["24000000/6"],
-                DevAddrError::OutsideNetId { prefix: p("24000000/6"), net_id: net, range: p("26000000/7") },
+                DevAddrError::OutsideNetId {
+                    prefix: p("24000000/6"),
+                    net_id: net,
+                    range: p("26000000/7"),
+                },
             ),
             (
                 "overlap",
@@ -361,8 +393,20 @@ mod tests {
                 ..DevAddrConfig::default()
             },
         );
-        assert_eq!(a.allocate(e, 1, None), a.allocate(e, 1, None), "deterministic");
-        assert_ne!(a.allocate(e, 1, None), a.allocate(e, 2, None), "JoinNonce changes it");
-        assert_ne!(a.allocate(e, 1, None), b.allocate(e, 1, None), "seed changes it");
+        assert_eq!(
+            a.allocate(e, 1, None),
+            a.allocate(e, 1, None),
+            "deterministic"
+        );
+        assert_ne!(
+            a.allocate(e, 1, None),
+            a.allocate(e, 2, None),
+            "JoinNonce changes it"
+        );
+        assert_ne!(
+            a.allocate(e, 1, None),
+            b.allocate(e, 1, None),
+            "seed changes it"
+        );
     }
 }

@@ -157,21 +157,106 @@ mod tests {
     fn dev_nonce_rules_by_table() {
         use DevNonceRule::*;
         // (name, version, state, nonce, result)
-        let cases: [(&str, MacVersion, JoinState, u16, Result<(), NonceError>); 12] = [
-            ("1.0.3 first join", MacVersion::V1_0_3, state(None, &[]), 0x1234, Ok(())),
-            ("1.0.3 fresh random", MacVersion::V1_0_3, state(Some(9), &[9, 3]), 2, Ok(())),
-            ("1.0.3 lower is fine", MacVersion::V1_0_0, state(Some(9), &[9]), 1, Ok(())),
-            ("1.0.3 replay", MacVersion::V1_0_2, state(Some(9), &[3, 9]), 3, Err(NonceError::Replay(3))),
+        type Case = (
+            &'static str,
+            MacVersion,
+            JoinState,
+            u16,
+            Result<(), NonceError>,
+        );
+        let cases: [Case; 12] = [
+            (
+                "1.0.3 first join",
+                MacVersion::V1_0_3,
+                state(None, &[]),
+                0x1234,
+                Ok(()),
+            ),
+            (
+                "1.0.3 fresh random",
+                MacVersion::V1_0_3,
+                state(Some(9), &[9, 3]),
+                2,
+                Ok(()),
+            ),
+            (
+                "1.0.3 lower is fine",
+                MacVersion::V1_0_0,
+                state(Some(9), &[9]),
+                1,
+                Ok(()),
+            ),
+            (
+                "1.0.3 replay",
+                MacVersion::V1_0_2,
+                state(Some(9), &[3, 9]),
+                3,
+                Err(NonceError::Replay(3)),
+            ),
             // TTS joinserver_test "1.0.0/repeated DevNonce": used {23,41,42,52,0x2442}, 0x2442.
-            ("tts 1.0 repeated", MacVersion::V1_0_0, state(None, &[23, 41, 42, 52, 0x2442]), 0x2442, Err(NonceError::Replay(0x2442))),
-            ("1.0.4 first join at 0", MacVersion::V1_0_4, state(None, &[]), 0, Ok(())),
-            ("1.0.4 increasing", MacVersion::V1_0_4, state(Some(4), &[]), 5, Ok(())),
-            ("1.0.4 jump ahead", MacVersion::V1_0_4, state(Some(4), &[]), 900, Ok(())),
-            ("1.0.4 equal", MacVersion::V1_0_4, state(Some(4), &[]), 4, Err(NonceError::TooLow { got: 4, last: 4 })),
-            ("1.1 lower", MacVersion::V1_1, state(Some(10), &[]), 2, Err(NonceError::TooLow { got: 2, last: 10 })),
+            (
+                "tts 1.0 repeated",
+                MacVersion::V1_0_0,
+                state(None, &[23, 41, 42, 52, 0x2442]),
+                0x2442,
+                Err(NonceError::Replay(0x2442)),
+            ),
+            (
+                "1.0.4 first join at 0",
+                MacVersion::V1_0_4,
+                state(None, &[]),
+                0,
+                Ok(()),
+            ),
+            (
+                "1.0.4 increasing",
+                MacVersion::V1_0_4,
+                state(Some(4), &[]),
+                5,
+                Ok(()),
+            ),
+            (
+                "1.0.4 jump ahead",
+                MacVersion::V1_0_4,
+                state(Some(4), &[]),
+                900,
+                Ok(()),
+            ),
+            (
+                "1.0.4 equal",
+                MacVersion::V1_0_4,
+                state(Some(4), &[]),
+                4,
+                Err(NonceError::TooLow { got: 4, last: 4 }),
+            ),
+            (
+                "1.1 lower",
+                MacVersion::V1_1,
+                state(Some(10), &[]),
+                2,
+                Err(NonceError::TooLow { got: 2, last: 10 }),
+            ),
             // TTS "1.1.0/DevNonce too small": last 0x2442, request 0x2442.
-            ("tts 1.1 too small", MacVersion::V1_1, state(Some(0x2442), &[]), 0x2442, Err(NonceError::TooLow { got: 0x2442, last: 0x2442 })),
-            ("1.1 at the top", MacVersion::V1_1, state(Some(0xFFFF), &[]), 0xFFFF, Err(NonceError::TooLow { got: 0xFFFF, last: 0xFFFF })),
+            (
+                "tts 1.1 too small",
+                MacVersion::V1_1,
+                state(Some(0x2442), &[]),
+                0x2442,
+                Err(NonceError::TooLow {
+                    got: 0x2442,
+                    last: 0x2442,
+                }),
+            ),
+            (
+                "1.1 at the top",
+                MacVersion::V1_1,
+                state(Some(0xFFFF), &[]),
+                0xFFFF,
+                Err(NonceError::TooLow {
+                    got: 0xFFFF,
+                    last: 0xFFFF,
+                }),
+            ),
         ];
         for (name, version, mut st, nonce, want) in cases {
             let before = st.clone();
@@ -217,7 +302,11 @@ mod tests {
             ("new device", None, Ok(1)),
             ("tts existing device", Some(0x42FFFD), Ok(0x42FFFE)),
             ("last value", Some(MAX_JOIN_NONCE - 1), Ok(MAX_JOIN_NONCE)),
-            ("exhausted", Some(MAX_JOIN_NONCE), Err(NonceError::JoinNonceExhausted)),
+            (
+                "exhausted",
+                Some(MAX_JOIN_NONCE),
+                Err(NonceError::JoinNonceExhausted),
+            ),
         ];
         for (name, last, want) in cases {
             let mut st = JoinState {

@@ -11,7 +11,9 @@
 //! The field codec is `shared::lorawan::JoinAcceptRepr`, the MICs and cipher `shared::crypto`;
 //! this module only puts them in order, in a fixed 33-byte buffer (no allocation).
 
-use shared::crypto::{CipherKey, MicKey, join_accept_encrypt, join_accept_mic_v10, join_accept_mic_v11};
+use shared::crypto::{
+    CipherKey, MicKey, join_accept_encrypt, join_accept_mic_v10, join_accept_mic_v11,
+};
 use shared::lorawan::{FrameError, JOIN_ACCEPT_CF_LIST_LEN, JoinAcceptRepr, RejoinType};
 use shared::types::{Aes128Key, JoinEui};
 use std::fmt;

@@ -21,7 +21,9 @@ use super::join_accept::{AcceptMic, JoinReqType, encode_join_accept};
 use super::server::JoinServer;
 use super::session::{JoinAccepted, JoinSession, NwkSessionKeys};
 use super::state::{JoinDevice, JoinState};
-use shared::crypto::{MicKey, join_request_mic, js_keys, mic_eq, session_keys_v10, session_keys_v11};
+use shared::crypto::{
+    MicKey, join_request_mic, js_keys, mic_eq, session_keys_v10, session_keys_v11,
+};
 use shared::lorawan::{JoinAcceptRepr, JoinRequest};
 use shared::types::Aes128Key;
 
@@ -143,7 +145,13 @@ impl JoinServer {
         } else {
             let frame = encode_join_accept(&repr, &AcceptMic::V1_0 { app_key }, app_key)?;
             let k = session_keys_v10(app_key, join_nonce, self.net_id, nonce);
-            (frame, NwkSessionKeys::V1_0 { nwk_s_key: k.nwk_s_key }, k.app_s_key)
+            (
+                frame,
+                NwkSessionKeys::V1_0 {
+                    nwk_s_key: k.nwk_s_key,
+                },
+                k.app_s_key,
+            )
         };
         next.dev_addr = Some(dev_addr);
         next.last_join_unix = Some(now_unix);

@@ -1,7 +1,9 @@
 use super::super::*;
 use proptest::prelude::*;
 use shared::crypto::{CipherKey, MicKey, join_accept_decrypt, join_request_mic};
-use shared::lorawan::{FrameError, JoinAccept, JoinRequestRepr, MType, RejoinRequestRepr, RejoinType};
+use shared::lorawan::{
+    FrameError, JoinAccept, JoinRequestRepr, MType, RejoinRequestRepr, RejoinType,
+};
 use shared::types::{Aes128Key, DevEui, JoinEui, MacVersion};
 
 const APP_KEY: &str = "2B7E151628AED2A6ABF7158809CF4F3C";
@@ -46,7 +48,6 @@ fn request_for(d: &JoinDevice, dev_nonce: u16) -> Vec<u8> {
     request(d.join_eui, d.dev_eui, dev_nonce, &key)
 }
 
-
 #[test]
 fn rejections_by_table() {
     let js = server();
@@ -54,7 +55,12 @@ fn rejections_by_table() {
     let d11 = device(MacVersion::V1_1);
     let mut forged = request_for(&d10, 5);
     forged[22] ^= 1;
-    let other_key = request(d10.join_eui, d10.dev_eui, 5, &Aes128Key::from_bytes([9; 16]));
+    let other_key = request(
+        d10.join_eui,
+        d10.dev_eui,
+        5,
+        &Aes128Key::from_bytes([9; 16]),
+    );
     // A 1.1 device's request signed with AppKey (the 1.0 rule) must fail.
     let v11_under_app_key = request(d11.join_eui, d11.dev_eui, 5, &d11.root_keys.app_key);
     let wrong_join_eui = request(JoinEui::from_u64(1), d10.dev_eui, 5, &d10.root_keys.app_key);
@@ -95,17 +101,93 @@ fn rejections_by_table() {
     let cases: [(&str, &JoinDevice, Vec<u8>, &JoinState, JoinError); 13] = [
         ("forged MIC", &d10, forged, &st, JoinError::MicMismatch),
         ("other key", &d10, other_key, &st, JoinError::MicMismatch),
-        ("1.1 signed with AppKey", &d11, v11_under_app_key, &st, JoinError::MicMismatch),
-        ("wrong JoinEUI", &d10, wrong_join_eui, &st, JoinError::JoinEuiMismatch { expected: d10.join_eui, got: JoinEui::from_u64(1) }),
-        ("wrong DevEUI", &d10, wrong_dev_eui, &st, JoinError::DevEuiMismatch { expected: d10.dev_eui, got: DevEui::from_u64(2) }),
-        ("1.0.3 replayed nonce", &d10, request_for(&d10, 5), &used, NonceError::Replay(5).into()),
-        ("1.1 nonce not increasing", &d11, request_for(&d11, 5), &counted, NonceError::TooLow { got: 5, last: 5 }.into()),
-        ("1.1 without NwkKey", &no_nwk_key, request_for(&d10, 5), &st, JoinError::MissingNwkKey),
-        ("unknown plan", &unknown_plan, request_for(&d10, 5), &st, FrequencyPlanError::UnknownPlan("MARS_1".into()).into()),
-        ("RX1DROffset 7 in EU868", &bad_rx, request_for(&d10, 5), &st, FrequencyPlanError::InvalidRx1DrOffset(7).into()),
-        ("JoinNonce exhausted", &d10, request_for(&d10, 5), &exhausted, NonceError::JoinNonceExhausted.into()),
-        ("22 bytes", &d10, request_for(&d10, 5)[..22].to_vec(), &st, FrameError::WrongLength { expected: 23, got: 22 }.into()),
-        ("data MType", &d10, data_frame, &st, FrameError::WrongMType(MType::UnconfirmedDataUp).into()),
+        (
+            "1.1 signed with AppKey",
+            &d11,
+            v11_under_app_key,
+            &st,
+            JoinError::MicMismatch,
+        ),
+        (
+            "wrong JoinEUI",
+            &d10,
+            wrong_join_eui,
+            &st,
+            JoinError::JoinEuiMismatch {
+                expected: d10.join_eui,
+                got: JoinEui::from_u64(1),
+            },
+        ),
+        (
+            "wrong DevEUI",
+            &d10,
+            wrong_dev_eui,
+            &st,
+            JoinError::DevEuiMismatch {
+                expected: d10.dev_eui,
+                got: DevEui::from_u64(2),
+            },
+        ),
+        (
+            "1.0.3 replayed nonce",
+            &d10,
+            request_for(&d10, 5),
+            &used,
+            NonceError::Replay(5).into(),
+        ),
+        (
+            "1.1 nonce not increasing",
+            &d11,
+            request_for(&d11, 5),
+            &counted,
+            NonceError::TooLow { got: 5, last: 5 }.into(),
+        ),
+        (
+            "1.1 without NwkKey",
+            &no_nwk_key,
+            request_for(&d10, 5),
+            &st,
+            JoinError::MissingNwkKey,
+        ),
+        (
+            "unknown plan",
+            &unknown_plan,
+            request_for(&d10, 5),
+            &st,
+            FrequencyPlanError::UnknownPlan("MARS_1".into()).into(),
+        ),
+        (
+            "RX1DROffset 7 in EU868",
+            &bad_rx,
+            request_for(&d10, 5),
+            &st,
+            FrequencyPlanError::InvalidRx1DrOffset(7).into(),
+        ),
+        (
+            "JoinNonce exhausted",
+            &d10,
+            request_for(&d10, 5),
+            &exhausted,
+            NonceError::JoinNonceExhausted.into(),
+        ),
+        (
+            "22 bytes",
+            &d10,
+            request_for(&d10, 5)[..22].to_vec(),
+            &st,
+            FrameError::WrongLength {
+                expected: 23,
+                got: 22,
+            }
+            .into(),
+        ),
+        (
+            "data MType",
+            &d10,
+            data_frame,
+            &st,
+            FrameError::WrongMType(MType::UnconfirmedDataUp).into(),
+        ),
     ];
     for (name, dev, bytes, state, want) in cases {
         let got = js.handle_join_request(0, &bytes, dev, state);
@@ -113,20 +195,24 @@ fn rejections_by_table() {
     }
 }
 
-
 #[test]
 fn accepts_then_rejects_replay_and_advances_state() {
     let js = server();
     for version in [MacVersion::V1_0_2, MacVersion::V1_0_4, MacVersion::V1_1] {
         let d = device(version);
         let st0 = JoinState::default();
-        let a = js.handle_join_request(100, &request_for(&d, 7), &d, &st0).unwrap();
+        let a = js
+            .handle_join_request(100, &request_for(&d, 7), &d, &st0)
+            .unwrap();
         assert_eq!(a.state.last_join_nonce, Some(1), "{version}");
         assert_eq!(a.state.last_dev_nonce, Some(7), "{version}");
         assert_eq!(a.state.dev_addr, Some(a.session.dev_addr), "{version}");
         assert_eq!(a.state.last_join_unix, Some(100), "{version}");
         assert!(a.session.dev_addr.is_net_id(js.net_id()), "{version}");
-        assert_eq!(a.session.cf_list, js.frequency_plan("EU_863_870").unwrap().cf_list().unwrap());
+        assert_eq!(
+            a.session.cf_list,
+            js.frequency_plan("EU_863_870").unwrap().cf_list().unwrap()
+        );
         // The same request again, against the state the caller persisted: a replay.
         let again = js.handle_join_request(101, &request_for(&d, 7), &d, &a.state);
         let want = if version == MacVersion::V1_0_2 {
@@ -136,7 +222,9 @@ fn accepts_then_rejects_replay_and_advances_state() {
         };
         assert_eq!(again.err(), Some(want.into()), "{version}");
         // A fresh nonce joins again with the next JoinNonce and another DevAddr.
-        let b = js.handle_join_request(102, &request_for(&d, 8), &d, &a.state).unwrap();
+        let b = js
+            .handle_join_request(102, &request_for(&d, 8), &d, &a.state)
+            .unwrap();
         assert_eq!(b.session.join_nonce, 2, "{version}");
         assert_ne!(b.session.dev_addr, a.session.dev_addr, "{version}");
         // Self-check of the accept (the independent check is tests/join_differential.rs).
@@ -183,7 +271,9 @@ fn rejoin_by_table() {
         b[n - 4..n].copy_from_slice(&mic);
         b[..n].to_vec()
     };
-    let check = RejoinMic::Check { s_nwk_s_int_key: &s_nwk };
+    let check = RejoinMic::Check {
+        s_nwk_s_int_key: &s_nwk,
+    };
     let trusted = RejoinMic::CheckedByNetworkServer;
     let seen1 = JoinState {
         last_rj_count1: Some(3),
@@ -191,23 +281,92 @@ fn rejoin_by_table() {
     };
     let st = JoinState::default();
     let d10 = device(MacVersion::V1_0_4);
-    type Case<'a> = (&'a str, &'a JoinDevice, Vec<u8>, &'a JoinState, RejoinMic<'a>, Result<u16, JoinError>);
+    type Case<'a> = (
+        &'a str,
+        &'a JoinDevice,
+        Vec<u8>,
+        &'a JoinState,
+        RejoinMic<'a>,
+        Result<u16, JoinError>,
+    );
     let cases: Vec<Case> = vec![
-        ("type 1 ok", &d, rejoin(RejoinType::Type1, 4, &keys.js_int_key, ""), &seen1, trusted, Ok(4)),
-        ("type 1 replayed count", &d, rejoin(RejoinType::Type1, 3, &keys.js_int_key, ""), &seen1, trusted, Err(NonceError::RjCountTooLow { got: 3, last: 3 }.into())),
-        ("type 1 under NwkKey", &d, rejoin(RejoinType::Type1, 4, &nwk_key, ""), &st, trusted, Err(JoinError::MicMismatch)),
-        ("type 0 checked here", &d, rejoin(RejoinType::Type0, 9, &s_nwk, "000013"), &st, check, Ok(9)),
-        ("type 2 checked by NS", &d, rejoin(RejoinType::Type2, 1, &Aes128Key::default(), "000013"), &st, trusted, Ok(1)),
-        ("type 2 forged", &d, rejoin(RejoinType::Type2, 1, &Aes128Key::default(), "000013"), &st, check, Err(JoinError::MicMismatch)),
-        ("type 0 other NetID", &d, rejoin(RejoinType::Type0, 1, &s_nwk, "000014"), &st, check, Err(JoinError::NetIdMismatch { expected: js.net_id(), got: "000014".parse().unwrap() })),
-        ("1.0.4 device", &d10, rejoin(RejoinType::Type0, 1, &s_nwk, "000013"), &st, check, Err(JoinError::RejoinNotSupported(MacVersion::V1_0_4))),
+        (
+            "type 1 ok",
+            &d,
+            rejoin(RejoinType::Type1, 4, &keys.js_int_key, ""),
+            &seen1,
+            trusted,
+            Ok(4),
+        ),
+        (
+            "type 1 replayed count",
+            &d,
+            rejoin(RejoinType::Type1, 3, &keys.js_int_key, ""),
+            &seen1,
+            trusted,
+            Err(NonceError::RjCountTooLow { got: 3, last: 3 }.into()),
+        ),
+        (
+            "type 1 under NwkKey",
+            &d,
+            rejoin(RejoinType::Type1, 4, &nwk_key, ""),
+            &st,
+            trusted,
+            Err(JoinError::MicMismatch),
+        ),
+        (
+            "type 0 checked here",
+            &d,
+            rejoin(RejoinType::Type0, 9, &s_nwk, "000013"),
+            &st,
+            check,
+            Ok(9),
+        ),
+        (
+            "type 2 checked by NS",
+            &d,
+            rejoin(RejoinType::Type2, 1, &Aes128Key::default(), "000013"),
+            &st,
+            trusted,
+            Ok(1),
+        ),
+        (
+            "type 2 forged",
+            &d,
+            rejoin(RejoinType::Type2, 1, &Aes128Key::default(), "000013"),
+            &st,
+            check,
+            Err(JoinError::MicMismatch),
+        ),
+        (
+            "type 0 other NetID",
+            &d,
+            rejoin(RejoinType::Type0, 1, &s_nwk, "000014"),
+            &st,
+            check,
+            Err(JoinError::NetIdMismatch {
+                expected: js.net_id(),
+                got: "000014".parse().unwrap(),
+            }),
+        ),
+        (
+            "1.0.4 device",
+            &d10,
+            rejoin(RejoinType::Type0, 1, &s_nwk, "000013"),
+            &st,
+            check,
+            Err(JoinError::RejoinNotSupported(MacVersion::V1_0_4)),
+        ),
     ];
     for (name, dev, bytes, state, mic, want) in cases {
         let got = js.handle_rejoin_request(5, &bytes, dev, state, mic);
         match (got, want) {
             (Ok(a), Ok(count)) => {
                 assert_eq!(a.session.dev_nonce, count, "{name}");
-                assert!(matches!(a.session.join_req_type, JoinReqType::Rejoin(_)), "{name}");
+                assert!(
+                    matches!(a.session.join_req_type, JoinReqType::Rejoin(_)),
+                    "{name}"
+                );
                 // The accept is encrypted with JSEncKey.
                 let mut b = a.phy_payload.as_bytes().to_vec();
                 join_accept_decrypt(&CipherKey::new(&keys.js_enc_key), &mut b[1..]).unwrap();
@@ -223,7 +382,10 @@ fn rejoin_by_table() {
 fn identify_reads_ids() {
     let d = device(MacVersion::V1_0_3);
     let ids = identify(&request_for(&d, 1)).unwrap();
-    assert_eq!((ids.kind, ids.join_eui, ids.dev_eui), (JoinReqType::Join, Some(d.join_eui), d.dev_eui));
+    assert_eq!(
+        (ids.kind, ids.join_eui, ids.dev_eui),
+        (JoinReqType::Join, Some(d.join_eui), d.dev_eui)
+    );
     // TTS TestLoRaWANEncodingRaw rejoin type 0 bytes.
     let ids = identify(&hex::decode("c000ffff42ffffffffffffff4242ff42ffffff").unwrap()).unwrap();
     assert_eq!(ids.kind, JoinReqType::Rejoin(RejoinType::Type0));
@@ -262,13 +424,31 @@ fn logs_never_carry_keys() {
         a.unwrap()
     });
     let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
-    assert!(text.contains("join-request accepted") && text.contains("dev_nonce_too_low"), "{text}");
-    let NwkSessionKeys::V1_1 { f_nwk_s_int_key, s_nwk_s_int_key, nwk_s_enc_key } = a.session.nwk_keys else {
+    assert!(
+        text.contains("join-request accepted") && text.contains("dev_nonce_too_low"),
+        "{text}"
+    );
+    let NwkSessionKeys::V1_1 {
+        f_nwk_s_int_key,
+        s_nwk_s_int_key,
+        nwk_s_enc_key,
+    } = a.session.nwk_keys
+    else {
         panic!("1.1 keys")
     };
-    for k in [APP_KEY.parse().unwrap(), NWK_KEY.parse().unwrap(), a.session.app_s_key, f_nwk_s_int_key, s_nwk_s_int_key, nwk_s_enc_key] {
+    for k in [
+        APP_KEY.parse().unwrap(),
+        NWK_KEY.parse().unwrap(),
+        a.session.app_s_key,
+        f_nwk_s_int_key,
+        s_nwk_s_int_key,
+        nwk_s_enc_key,
+    ] {
         let k: Aes128Key = k;
-        assert!(!text.to_uppercase().contains(&k.expose_hex()), "key leaked: {text}");
+        assert!(
+            !text.to_uppercase().contains(&k.expose_hex()),
+            "key leaked: {text}"
+        );
     }
 }
 

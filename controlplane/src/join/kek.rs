@@ -126,7 +126,11 @@ impl KeyVault {
     }
 
     /// Wraps both root keys under the KEK named `label`.
-    pub fn wrap_root_keys(&self, label: &str, keys: &RootKeys) -> Result<WrappedRootKeys, KekError> {
+    pub fn wrap_root_keys(
+        &self,
+        label: &str,
+        keys: &RootKeys,
+    ) -> Result<WrappedRootKeys, KekError> {
         Ok(WrappedRootKeys {
             app_key: self.wrap(label, &keys.app_key)?,
             nwk_key: keys.nwk_key.map(|k| self.wrap(label, &k)).transpose()?,
@@ -196,9 +200,21 @@ mod tests {
         let mut relabeled = good.clone();
         relabeled.kek_label = "other".into();
         let cases = [
-            ("unknown label on wrap", v.wrap("nope", &key).map(|_| key), KekError::UnknownLabel("nope".into())),
-            ("unknown label on unwrap", v.unwrap(&relabeled), KekError::UnknownLabel("other".into())),
-            ("tampered", v.unwrap(&tampered), KekError::Unwrap("js:root".into())),
+            (
+                "unknown label on wrap",
+                v.wrap("nope", &key).map(|_| key),
+                KekError::UnknownLabel("nope".into()),
+            ),
+            (
+                "unknown label on unwrap",
+                v.unwrap(&relabeled),
+                KekError::UnknownLabel("other".into()),
+            ),
+            (
+                "tampered",
+                v.unwrap(&tampered),
+                KekError::Unwrap("js:root".into()),
+            ),
         ];
         for (name, got, want) in cases {
             assert_eq!(got, Err(want), "{name}");
@@ -214,7 +230,10 @@ mod tests {
         };
         let w = v.wrap_root_keys("js:root", &keys).unwrap();
         assert_eq!(v.unwrap_root_keys(&w), Ok(keys));
-        let one = RootKeys { nwk_key: None, ..keys };
+        let one = RootKeys {
+            nwk_key: None,
+            ..keys
+        };
         let w = v.wrap_root_keys("js:root", &one).unwrap();
         assert_eq!(w.nwk_key, None);
         assert_eq!(v.unwrap_root_keys(&w), Ok(one));
@@ -234,7 +253,10 @@ mod tests {
             toml::from_str(&format!("[keks]\nlabel = \"{KEK_HEX}\"\n")).unwrap();
         let text = format!("{v:?} {keys:?} {wrapped:?} {cfg:?} {key} {key:?}");
         for secret in [KEK_HEX, KEY_HEX, "1FA68B0A"] {
-            assert!(!text.to_uppercase().contains(secret), "{secret} leaked in {text}");
+            assert!(
+                !text.to_uppercase().contains(secret),
+                "{secret} leaked in {text}"
+            );
         }
         assert!(text.contains("js:root"), "labels stay visible: {text}");
     }

@@ -84,10 +84,11 @@ impl JoinServer {
         let mut plans = builtin_plans();
         plans.extend(config.frequency_plans.clone());
         for (id, plan) in &plans {
-            plan.cf_list().map_err(|error| JoinConfigError::FrequencyPlan {
-                id: id.clone(),
-                error,
-            })?;
+            plan.cf_list()
+                .map_err(|error| JoinConfigError::FrequencyPlan {
+                    id: id.clone(),
+                    error,
+                })?;
         }
         Ok(Self {
             net_id: config.net_id,
