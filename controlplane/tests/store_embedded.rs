@@ -90,3 +90,75 @@ async fn acknowledged_writes_survive_reopen() {
         .unwrap();
     assert_eq!(next.0, last_rev.0 + 1);
 }
+
+/// Child half of `acknowledged_writes_survive_abort`: acknowledges writes on stdout, then
+/// aborts the process (no destructor, no flush). Ignored; the parent runs it by name.
+#[test]
+#[ignore = "run by acknowledged_writes_survive_abort in a child process"]
+fn crash_child() {
+    let path = std::env::var("STORE_CRASH_CHILD").expect("run by the parent test");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let s = EmbeddedStore::open(&path).unwrap();
+        for i in 0..30u64 {
+            let d = fixtures::device("crash-app", &format!("dev-{i}"), 1, 100 + i);
+            let rev = s.create_end_device(d).await.unwrap().unwrap();
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "acked dev-{i} {}", rev.0).unwrap();
+            out.flush().unwrap();
+        }
+        std::process::abort();
+    });
+}
+
+#[test]
+fn acknowledged_writes_survive_abort() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("crash.redb");
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--ignored",
+            "--exact",
+            "crash_child",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("STORE_CRASH_CHILD", &path)
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "the child must die by abort");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let acked: Vec<(String, u64)> = stdout
+        .lines()
+        .filter_map(|l| l.split_once("acked ").map(|(_, rest)| rest))
+        .filter_map(|l| l.split_once(' '))
+        .map(|(id, rev)| (id.to_string(), rev.parse().unwrap()))
+        .collect();
+    assert_eq!(acked.len(), 30, "child output: {stdout}");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let s = EmbeddedStore::open(&path).unwrap();
+        let app = ApplicationId::new("crash-app").unwrap();
+        for (id, _) in &acked {
+            let dev = controlplane::store::id::DeviceId::new(id.as_str()).unwrap();
+            s.get_end_device(&app, &dev).await.unwrap();
+        }
+        let last = acked.last().unwrap().1;
+        assert_eq!(s.current_revision().await.unwrap().0, last);
+        assert_eq!(
+            s.changes_since(Default::default(), 100)
+                .await
+                .unwrap()
+                .len(),
+            30
+        );
+    });
+}

@@ -21,7 +21,7 @@ pub mod id;
 pub mod model;
 pub mod record;
 pub mod revision;
-// pub mod scylla;
+pub mod scylla;
 pub mod traits;
 
 pub use error::{StoreError, StoreResult};

@@ -114,6 +114,17 @@ pub enum UniqueKind {
 }
 
 impl UniqueKind {
+    /// The kind of record that holds keys of this namespace.
+    pub const fn owner_kind(self) -> Kind {
+        match self {
+            UniqueKind::Primary(k) => k,
+            UniqueKind::DevEui => Kind::EndDevice,
+            UniqueKind::GatewayEui => Kind::Gateway,
+            UniqueKind::ApiKeyId => Kind::ApiKey,
+            UniqueKind::Email => Kind::User,
+        }
+    }
+
     /// Name in errors and in the CQL `unique_keys.kind` column.
     pub const fn name(self) -> &'static str {
         match self {
@@ -224,7 +235,7 @@ impl Record for EndDevice {
         EndDevice::validate(self)
     }
     fn put_delta(&self) -> Option<Delta> {
-        Some(Delta::EndDevicePut(self.clone()))
+        Some(Delta::EndDevicePut(Box::new(self.clone())))
     }
     fn delete_delta(&self) -> Option<Delta> {
         Some(Delta::EndDeviceDeleted {
@@ -260,7 +271,7 @@ impl Record for Gateway {
         Gateway::validate(self)
     }
     fn put_delta(&self) -> Option<Delta> {
-        Some(Delta::GatewayPut(self.clone()))
+        Some(Delta::GatewayPut(Box::new(self.clone())))
     }
     fn delete_delta(&self) -> Option<Delta> {
         Some(Delta::GatewayDeleted {

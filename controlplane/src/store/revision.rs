@@ -30,14 +30,14 @@ impl fmt::Display for Revision {
 #[serde(rename_all = "snake_case")]
 pub enum Delta {
     /// A gateway was created or updated; its new value.
-    GatewayPut(Gateway),
+    GatewayPut(Box<Gateway>),
     /// A gateway was deleted.
     GatewayDeleted {
         /// Its id.
         gateway_id: GatewayId,
     },
     /// An end device (or its session) was created or updated; its new value.
-    EndDevicePut(EndDevice),
+    EndDevicePut(Box<EndDevice>),
     /// An end device was deleted.
     EndDeviceDeleted {
         /// Its application.

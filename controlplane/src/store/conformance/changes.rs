@@ -78,9 +78,9 @@ pub async fn revisions_and_changes(c: Ctx) {
     c.wait_revision(*revs.last().unwrap()).await;
 
     let want = vec![
-        Delta::GatewayPut(g.clone()),
-        Delta::EndDevicePut(device(&app, "dev-1", c.eui(0x801), c.eui(0x802))),
-        Delta::EndDevicePut(d.clone()),
+        Delta::GatewayPut(Box::new(g.clone())),
+        Delta::EndDevicePut(Box::new(device(&app, "dev-1", c.eui(0x801), c.eui(0x802)))),
+        Delta::EndDevicePut(Box::new(d.clone())),
         Delta::GatewayDeleted {
             gateway_id: g.gateway_id.clone(),
         },

@@ -129,10 +129,10 @@ fn claim(tx: &WriteTransaction, keys: &[UniqueKey], owner: &[u8]) -> StoreResult
     let mut t = tx.open_table(UNIQUE).map_err(be)?;
     for u in keys {
         let k = unique_key(u);
-        if let Some(held) = t.get(k.as_slice()).map_err(be)? {
-            if held.value() != owner {
-                return Err(u.taken());
-            }
+        if let Some(held) = t.get(k.as_slice()).map_err(be)?
+            && held.value() != owner
+        {
+            return Err(u.taken());
         }
         t.insert(k.as_slice(), owner).map_err(be)?;
     }

@@ -56,13 +56,13 @@ impl Gateway {
         if let Some(h) = &self.auth_token_hash {
             check_argon2("auth_token_hash", h)?;
         }
-        if let Some(l) = self.location {
-            if !(-90.0..=90.0).contains(&l.latitude) || !(-180.0..=180.0).contains(&l.longitude) {
-                return Err(StoreError::invalid(
-                    "location",
-                    "latitude/longitude out of range",
-                ));
-            }
+        if let Some(l) = self.location
+            && (!(-90.0..=90.0).contains(&l.latitude) || !(-180.0..=180.0).contains(&l.longitude))
+        {
+            return Err(StoreError::invalid(
+                "location",
+                "latitude/longitude out of range",
+            ));
         }
         Ok(())
     }
