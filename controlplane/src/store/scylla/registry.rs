@@ -11,7 +11,7 @@
 use super::ScyllaStore;
 use super::rows::{be, blobs, key_values, lwt_applied, maybe_blob, row_values, unique_values};
 use crate::store::error::{StoreError, StoreResult};
-use crate::store::record::{Kind, Record, RecordKey, UniqueKey, decode, encode};
+use crate::store::record::{Kind, Record, RecordKey, UniqueKey, UniqueKind, decode, encode};
 use crate::store::revision::{Delta, Revision};
 use crate::store::traits::{Backend, Page, PageRequest};
 use scylla::response::{PagingState, PagingStateResponse};
@@ -58,20 +58,28 @@ impl ScyllaStore {
         for _ in 0..3 {
             let (kind, value) = unique_values(u);
             let values = (kind, value, owner.parent.clone(), owner.id.clone());
-            let applied = lwt_applied(
-                self.session
-                    .execute_unpaged(&self.st.unique_claim, values)
-                    .await
-                    .map_err(be)?,
-            )?;
+            // An LWT that failed (a timeout under contention) may or may not have applied;
+            // the owner read below decides (for a primary key an unknown outcome reads as
+            // taken, and the claim, if ours, is an orphan taken over after the grace).
+            let applied = match self
+                .session
+                .execute_unpaged(&self.st.unique_claim, values)
+                .await
+            {
+                Ok(res) => lwt_applied(res)?,
+                Err(e) => {
+                    tracing::debug!(error = %e, "unique claim failed; reading its owner");
+                    false
+                }
+            };
             if applied {
                 return Ok(());
             }
             let Some((held, written)) = self.unique_owner(u).await? else {
                 continue;
             };
-            if &held == owner && !matches!(u.kind, crate::store::record::UniqueKind::Primary(_)) {
-                return Ok(()); // already ours (a retried update)
+            if &held == owner && !matches!(u.kind, UniqueKind::Primary(_)) {
+                return Ok(()); // ours: a non-primary key's owner holds the primary claim
             }
             let age = super::log::now_micros() as i64 - written;
             let orphan = age > self.cfg.orphan_grace.as_micros() as i64
