@@ -6,6 +6,7 @@
 //! load generator, and every piece is testable on its own.
 #![forbid(unsafe_code)]
 
+pub mod basicstation;
 pub mod config;
 pub mod crypto;
 pub mod lorawan;
