@@ -259,6 +259,18 @@ fn tolerant_and_typed_errors() {
     for (name, text, want) in cases {
         assert_eq!(parse_upstream(text).err(), Some(want), "{name}");
     }
+    let huge =
+        br#"{"msgtype":"propdf","FRMPayload":"","DR":0,"Freq":1,"upinfo":{"xtime":1,"rssi":1e39}}"#;
+    assert!(
+        matches!(parse_upstream(huge), Err(BasicStationError::Json { .. })),
+        "an f32 field beyond f32 range is refused, never read as infinity"
+    );
+    // Station config members Basic Station also accepts inside sx1301_conf are skipped.
+    let rc = br#"{"msgtype":"router_config","region":"EU868","hwspec":"sx1301/1","freq_range":[1,2],"DRs":[],"sx1301_conf":[{"lorawan_public":true,"radio_0":{"enable":true,"freq":867500000},"radio_1":{"enable":false,"freq":0}}]}"#;
+    assert!(matches!(
+        parse_downstream(rc),
+        Ok(Downstream::RouterConfig(_))
+    ));
     assert!(matches!(
         parse_upstream(b"{\"msgtype\":"),
         Err(BasicStationError::Json {

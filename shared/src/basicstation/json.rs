@@ -32,6 +32,18 @@ pub(crate) fn req<T>(v: Option<T>, name: &'static str) -> Result<T, BasicStation
     v.ok_or(BasicStationError::MissingField(name))
 }
 
+/// An `f32` field that stayed finite (JSON numbers beyond `f32` range turn into infinity when
+/// narrowed, and could not be written back), or `InvalidField(name)`.
+pub(crate) fn finite32(
+    v: Option<f32>,
+    name: &'static str,
+) -> Result<Option<f32>, BasicStationError> {
+    match v {
+        Some(x) if !x.is_finite() => Err(BasicStationError::InvalidField(name)),
+        other => Ok(other),
+    }
+}
+
 /// Converts an integer field to a narrower type, or `InvalidField(name)`.
 pub(crate) fn narrow<T: TryFrom<i64>>(v: i64, name: &'static str) -> Result<T, BasicStationError> {
     T::try_from(v).map_err(|_| BasicStationError::InvalidField(name))

@@ -12,7 +12,7 @@
 
 use super::BasicStationError;
 use super::dr_table::DrTable;
-use super::json::{ObjectWriter, from_slice, req};
+use super::json::{ObjectWriter, finite32, from_slice, req};
 use super::sx1301::{
     FskChannel, IfChannel, LoraStdChannel, PlanChannel, RadioConf, RadioPlacement, Sx1301Conf,
 };
@@ -294,7 +294,7 @@ impl RouterConfig {
             nocca: j.nocca,
             nodc: j.nodc,
             nodwell: j.nodwell,
-            max_eirp: j.max_eirp,
+            max_eirp: finite32(j.max_eirp, "max_eirp")?,
             bcning: j.bcning.map(|b| Beaconing {
                 dr: b.DR,
                 layout: b.layout,
@@ -380,7 +380,7 @@ struct RouterConfigJson {
     hwspec: Option<String>,
     freq_range: Option<[u32; 2]>,
     DRs: Option<Vec<[i64; 3]>>,
-    sx1301_conf: Option<Vec<BTreeMap<String, ConfEntry>>>,
+    sx1301_conf: Option<Vec<BTreeMap<String, Member>>>,
     nocca: Option<bool>,
     nodc: Option<bool>,
     nodwell: Option<bool>,
@@ -397,6 +397,24 @@ struct BeaconJson {
     freqs: Vec<u32>,
 }
 
+/// A member of an `sx1301_conf` object: a radio or channel, or anything else a station config
+/// may carry there (`lorawan_public`, `clksrc`, …), which is skipped.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Member {
+    Entry(ConfEntry),
+    Other(serde::de::IgnoredAny),
+}
+
+impl Member {
+    fn entry(&self) -> Option<&ConfEntry> {
+        match self {
+            Self::Entry(e) => Some(e),
+            Self::Other(_) => None,
+        }
+    }
+}
+
 /// Any member of an `sx1301_conf` object (radios and channels share the shape loosely).
 #[derive(Deserialize, Clone, Copy)]
 struct ConfEntry {
@@ -411,17 +429,20 @@ struct ConfEntry {
     datarate: Option<u32>,
 }
 
-fn read_sx1301(m: &BTreeMap<String, ConfEntry>) -> Result<Sx1301Conf, BasicStationError> {
+fn read_sx1301(m: &BTreeMap<String, Member>) -> Result<Sx1301Conf, BasicStationError> {
     let radio = |k: &'static str| -> Result<RadioConf, BasicStationError> {
-        let e = m.get(k).ok_or(BasicStationError::MissingField(k))?;
+        let e = m
+            .get(k)
+            .and_then(Member::entry)
+            .ok_or(BasicStationError::MissingField(k))?;
         Ok(RadioConf {
             enable: e.enable.unwrap_or(false),
             freq_hz: e.freq.unwrap_or(0),
-            antenna_gain: e.antenna_gain,
+            antenna_gain: finite32(e.antenna_gain, "antenna_gain")?,
         })
     };
     let at = |k: &str| -> Option<(IfChannel, ConfEntry)> {
-        let e = m.get(k)?;
+        let e = m.get(k)?.entry()?;
         e.enable.unwrap_or(false).then(|| {
             (
                 IfChannel {

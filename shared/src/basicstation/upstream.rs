@@ -7,7 +7,7 @@
 use super::BasicStationError;
 use super::dntxed::TxConfirmation;
 use super::eui::EuiField;
-use super::json::{from_slice, hex_decode, narrow, req};
+use super::json::{finite32, from_slice, hex_decode, narrow, req};
 use super::time::XTime;
 use super::timesync::TimeSyncRequest;
 use super::uplink::{
@@ -157,8 +157,8 @@ fn meta(j: &UpJson<'_>) -> Result<RadioMeta, BasicStationError> {
                 .fts
                 .and_then(|v| i32::try_from(v).ok())
                 .filter(|&v| v >= 0),
-            rssi: u.rssi.unwrap_or(0.0),
-            snr: u.snr.unwrap_or(0.0),
+            rssi: finite32(u.rssi, "rssi")?.unwrap_or(0.0),
+            snr: finite32(u.snr, "snr")?.unwrap_or(0.0),
             rxtime: u.rxtime.unwrap_or(0.0),
         },
     })
