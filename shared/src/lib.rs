@@ -8,6 +8,7 @@
 
 #[cfg(feature = "api")]
 pub mod api;
+pub mod basicstation;
 pub mod config;
 pub mod crypto;
 pub mod lorawan;
