@@ -6,7 +6,10 @@
 //!   and a ScyllaDB backend, one conformance suite, and the change log behind the watch.
 //! - [`join`]: the Join Server core, sans-IO (join-request and rejoin-request in, join-accept,
 //!   session keys and the device's next join state out; the caller persists that state).
+//! - [`push`]: the plane-to-plane service data-plane nodes follow (watch) and call (join).
 #![forbid(unsafe_code)]
 
+pub mod config;
 pub mod join;
+pub mod push;
 pub mod store;

@@ -106,19 +106,19 @@ impl SyncState {
             Event::Heartbeat(_) => {}
             Event::GatewayUpsert(g) => match convert::gateway(&g) {
                 Ok(r) => {
+                    // A gateway whose EUI changed leaves its old EUI behind.
+                    self.remove_gateway(&r.id);
                     self.gateway_protos.insert(r.eui, g);
                     self.gateways.insert(r.eui, r);
                     self.registry_dirty = true;
                 }
                 Err(_) => self.stats.refused += 1,
             },
-            Event::GatewayDelete(eui) => match convert::gateway_eui(&eui) {
-                Ok(e) => {
-                    self.gateway_protos.remove(&e);
-                    self.registry_dirty |= self.gateways.remove(&e).is_some();
+            Event::GatewayDelete(id) => {
+                if !self.remove_gateway(&id) {
+                    self.stats.refused += 1;
                 }
-                Err(_) => self.stats.refused += 1,
-            },
+            }
             Event::SessionUpsert(s) => {
                 if self.upsert(s, out).is_err() {
                     self.stats.refused += 1;
@@ -130,6 +130,22 @@ impl SyncState {
             },
         }
         self.revision = self.revision.max(ev.revision);
+    }
+
+    /// Removes the gateway with this id, if known; whether one was.
+    fn remove_gateway(&mut self, id: &str) -> bool {
+        let euis: Vec<Eui64> = self
+            .gateways
+            .values()
+            .filter(|g| !id.is_empty() && g.id == id)
+            .map(|g| g.eui)
+            .collect();
+        for e in &euis {
+            self.gateways.remove(e);
+            self.gateway_protos.remove(e);
+        }
+        self.registry_dirty |= !euis.is_empty();
+        !euis.is_empty()
     }
 
     fn begin_snapshot(&mut self) {
@@ -429,10 +445,7 @@ mod tests {
                 (new, "upsert", "a".into(), false)
             ]
         );
-        assert_eq!(
-            st.dev_addr("app", "a"),
-            Some(DevAddr::from_u32(moved_to))
-        );
+        assert_eq!(st.dev_addr("app", "a"), Some(DevAddr::from_u32(moved_to)));
         let deleted = run(
             &mut st,
             vec![ev(
@@ -463,7 +476,7 @@ mod tests {
                         ..Default::default()
                     }),
                 ),
-                ev(3, Event::GatewayDelete(vec![1, 2])),
+                ev(3, Event::GatewayDelete("never-seen".into())),
                 api::WatchEvent {
                     revision: 4,
                     event: None,

@@ -161,9 +161,9 @@ pub async fn join_state_cas(c: Ctx) {
     );
     assert_eq!(s.get_join_state(je, de).await.unwrap(), None);
     let mut st = JoinState::new(je, de);
-    st.last_dev_nonce = Some(7);
-    st.used_dev_nonces.insert(7);
-    st.join_nonce = 1;
+    st.nonces.last_dev_nonce = Some(7);
+    st.nonces.used_dev_nonces.push(7);
+    st.nonces.last_join_nonce = Some(1);
     let v1 = s.cas_join_state(st.clone(), None).await.unwrap();
     assert_eq!(v1.version, 1);
     assert_eq!(s.get_join_state(je, de).await.unwrap(), Some(v1.clone()));
@@ -180,11 +180,11 @@ pub async fn join_state_cas(c: Ctx) {
         "{r:?}"
     );
     let mut next = v1.clone();
-    next.last_dev_nonce = Some(8);
-    next.used_dev_nonces.insert(8);
-    next.join_nonce = 2;
+    next.nonces.last_dev_nonce = Some(8);
+    next.nonces.used_dev_nonces.push(8);
+    next.nonces.last_join_nonce = Some(2);
     let v2 = s.cas_join_state(next, Some(1)).await.unwrap();
-    assert_eq!((v2.version, v2.join_nonce), (2, 2));
+    assert_eq!((v2.version, v2.nonces.last_join_nonce), (2, Some(2)));
     let r = s.cas_join_state(v1.clone(), Some(1)).await;
     assert!(
         matches!(
@@ -203,7 +203,7 @@ pub async fn join_state_cas(c: Ctx) {
     let mut tasks = Vec::new();
     for i in 0..16u16 {
         let (s, mut st) = (c.store.clone(), v2.clone());
-        st.last_dev_nonce = Some(100 + i);
+        st.nonces.last_dev_nonce = Some(100 + i);
         tasks.push(tokio::spawn(
             async move { s.cas_join_state(st, Some(2)).await },
         ));
@@ -226,9 +226,9 @@ pub async fn join_state_cas(c: Ctx) {
             for _ in 0..200 {
                 let cur = s.get_join_state(je, de).await?.expect("stored");
                 let mut st = cur.clone();
-                st.join_nonce += 1;
+                st.nonces.last_join_nonce = st.nonces.last_join_nonce.map(|n| n + 1);
                 match s.cas_join_state(st, Some(cur.version)).await {
-                    Ok(done) => return Ok(done.join_nonce),
+                    Ok(done) => return Ok(done.nonces.last_join_nonce),
                     Err(StoreError::Conflict { .. }) => tokio::task::yield_now().await,
                     Err(e) => return Err(e),
                 }
@@ -241,5 +241,5 @@ pub async fn join_state_cas(c: Ctx) {
         issued.push(t.await.expect("task").unwrap());
     }
     issued.sort_unstable();
-    assert_eq!(issued, (3..=10).collect::<Vec<u32>>());
+    assert_eq!(issued, (3..=10).map(Some).collect::<Vec<Option<u32>>>());
 }

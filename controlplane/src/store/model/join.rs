@@ -7,7 +7,6 @@
 
 use serde::{Deserialize, Serialize};
 use shared::types::{DevEui, JoinEui};
-use std::collections::BTreeSet;
 
 /// Nonce state of one device, keyed by (JoinEUI, DevEUI).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -16,12 +15,8 @@ pub struct JoinState {
     pub join_eui: JoinEui,
     /// DevEUI.
     pub dev_eui: DevEui,
-    /// Highest DevNonce accepted (1.0.4 / 1.1 counter).
-    pub last_dev_nonce: Option<u16>,
-    /// Every DevNonce accepted (1.0.0–1.0.3 random nonces); at most 65,536 values.
-    pub used_dev_nonces: BTreeSet<u16>,
-    /// Last JoinNonce issued (24-bit on air).
-    pub join_nonce: u32,
+    /// What the Join Server keeps across joins (DevNonces, JoinNonce, RJcount1, DevAddr).
+    pub nonces: crate::join::JoinState,
     /// Store version: 1 on first write, +1 on every compare-and-set.
     pub version: u64,
 }
@@ -32,9 +27,7 @@ impl JoinState {
         Self {
             join_eui,
             dev_eui,
-            last_dev_nonce: None,
-            used_dev_nonces: BTreeSet::new(),
-            join_nonce: 0,
+            nonces: crate::join::JoinState::default(),
             version: 0,
         }
     }
