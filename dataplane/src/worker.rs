@@ -1,14 +1,27 @@
 //! One data-plane core assembled: its gateway ingress, the hand-off of each frame to the core that
 //! owns its device (`hash(DevAddr) % cores`, design.md "Ownership") over the SPSC mesh, and the
 //! owner-side processing of the frames it owns, all on this core's thread.
+//!
+//! The mesh carries [`CoreMsg`]s: uplink copies to their owner, each gateway's downlink route
+//! to every core (the core that receives a PULL_DATA may be neither the one that receives that
+//! gateway's PUSH_DATA nor the device's owner), and TX_ACKs to the core whose index the
+//! PULL_RESP token carries. The owner schedules and sends its devices' downlinks itself
+//! ([`downlink`]).
+
+pub mod downlink;
 
 use crate::application::event::ApplicationEvent;
+use crate::application::queue::PushReceiver;
 use crate::drop::DropReason;
 use crate::events::Publisher;
-use crate::gateway::{GatewayUplink, UplinkSink, udp::ingress::SemtechUdpIngress};
-use crate::metrics::{CoreCounters, CoreTotals, LatencyRecorder};
+use crate::gateway::udp::downlink::owner_core;
+use crate::gateway::{
+    CoreMsg, DownlinkRoute, GatewayUplink, TxAck, UplinkSink, udp::ingress::SemtechUdpIngress,
+};
+use crate::metrics::{CoreCounters, CoreTotals, DownlinkMetrics, LatencyRecorder};
 use crate::network::{Micros, NetworkCore, Now, UplinkOutcome};
 use crate::runtime::mesh::MeshEndpoint;
+use downlink::{DownlinkConfig, DownlinkDriver};
 use crate::runtime::udp::{DatagramHandler, Outbox, UdpStats};
 use crate::sync::control::{ControlMsg, ControlReceiver, apply_session};
 use shared::lorawan::{MType, PhyPayload};
@@ -22,8 +35,12 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 pub trait OwnerCore {
     /// Takes a frame this core owns.
     fn handle(&mut self, now: Instant, up: GatewayUplink);
-    /// Drives timers once per loop turn.
-    fn on_turn(&mut self, _now: Instant) {}
+    /// Learns where a gateway takes downlinks.
+    fn downlink_route(&mut self, _route: DownlinkRoute) {}
+    /// Takes a TX_ACK for one of this core's PULL_RESPs.
+    fn tx_ack(&mut self, _now: Instant, _ack: TxAck) {}
+    /// Drives timers once per loop turn; downlinks due go into `out`.
+    fn on_turn(&mut self, _now: Instant, _out: &mut Outbox) {}
 }
 
 /// The core that owns `dev_addr` among `cores` cores (Fibonacci hashing spreads sequential
@@ -48,22 +65,29 @@ pub struct RouterStats {
     pub drop_parse: u64,
     /// Frames of a kind this data plane does not handle yet (join and rejoin requests, proprietary).
     pub drop_unhandled_kind: u64,
+    /// TX_ACKs handed to the core that sent the PULL_RESP.
+    pub tx_acks_forwarded: u64,
+    /// TX_ACKs lost to a full ring.
+    pub drop_tx_ack_ring_full: u64,
 }
 
 /// The [`UplinkSink`] of one core: routes each frame to its owner core.
 pub struct Router<O> {
-    mesh: MeshEndpoint<GatewayUplink>,
+    mesh: MeshEndpoint<CoreMsg>,
     owner: O,
+    /// Routes not yet handed to a core whose ring was full (retried each turn).
+    unsent_routes: Vec<(usize, DownlinkRoute)>,
     /// Hand-off counters.
     pub stats: RouterStats,
 }
 
 impl<O: OwnerCore> Router<O> {
     /// A router for the core holding `mesh`, with `owner` processing what this core owns.
-    pub fn new(mesh: MeshEndpoint<GatewayUplink>, owner: O) -> Self {
+    pub fn new(mesh: MeshEndpoint<CoreMsg>, owner: O) -> Self {
         Self {
             mesh,
             owner,
+            unsent_routes: Vec::new(),
             stats: RouterStats::default(),
         }
     }
@@ -82,7 +106,7 @@ impl<O: OwnerCore> Router<O> {
     pub fn drops(&self) -> impl Iterator<Item = (DropReason, u64)> {
         let s = self.stats;
         [
-            (DropReason::RingFull, s.drop_ring_full),
+            (DropReason::RingFull, s.drop_ring_full + s.drop_tx_ack_ring_full),
             (DropReason::Parse, s.drop_parse),
             (DropReason::UnhandledKind, s.drop_unhandled_kind),
         ]
@@ -112,17 +136,55 @@ impl<O: OwnerCore> UplinkSink for Router<O> {
         if dst == self.mesh.core() {
             self.stats.local += 1;
             self.owner.handle(now, up);
-        } else if self.mesh.try_send(dst, up).is_ok() {
+        } else if self.mesh.try_send(dst, CoreMsg::Uplink(up)).is_ok() {
             self.stats.forwarded += 1;
         } else {
             self.stats.drop_ring_full += 1;
         }
     }
 
-    fn on_turn(&mut self, now: Instant) {
-        let Self { mesh, owner, stats } = self;
-        stats.received += mesh.drain(4096, |_, up| owner.handle(now, up)) as u64;
-        owner.on_turn(now);
+    fn downlink_route(&mut self, route: DownlinkRoute) {
+        self.owner.downlink_route(route);
+        let me = self.mesh.core();
+        self.unsent_routes
+            .extend((0..self.mesh.cores()).filter(|c| *c != me).map(|c| (c, route)));
+        self.send_routes();
+    }
+
+    fn tx_ack(&mut self, now: Instant, ack: TxAck) {
+        let dst = owner_core(ack.token, self.mesh.cores());
+        if dst == self.mesh.core() {
+            self.owner.tx_ack(now, ack);
+        } else if self.mesh.try_send(dst, CoreMsg::TxAck(ack)).is_ok() {
+            self.stats.tx_acks_forwarded += 1;
+        } else {
+            self.stats.drop_tx_ack_ring_full += 1;
+        }
+    }
+
+    fn on_turn(&mut self, now: Instant, out: &mut Outbox) {
+        if !self.unsent_routes.is_empty() {
+            self.send_routes();
+        }
+        let Self {
+            mesh, owner, stats, ..
+        } = self;
+        stats.received += mesh.drain(4096, |_, msg| match msg {
+            CoreMsg::Uplink(up) => owner.handle(now, up),
+            CoreMsg::Route(r) => owner.downlink_route(r),
+            CoreMsg::TxAck(a) => owner.tx_ack(now, a),
+        }) as u64;
+        owner.on_turn(now, out);
+    }
+}
+
+impl<O> Router<O> {
+    /// Hands waiting routes to their cores; those whose ring is full wait for the next turn
+    /// (a route is rare and must not be lost: without it that core cannot send downlinks).
+    fn send_routes(&mut self) {
+        let mesh = &mut self.mesh;
+        self.unsent_routes
+            .retain(|&(dst, r)| mesh.try_send(dst, CoreMsg::Route(r)).is_err());
     }
 }
 
@@ -146,16 +208,64 @@ pub struct NetworkOwner<E> {
     epoch: Instant,
     events: E,
     latency: Option<LatencyRecorder>,
+    downlink: DownlinkDriver,
+    pushes: Option<PushReceiver>,
 }
 
 impl<E: EventSink> NetworkOwner<E> {
-    /// Wraps `core`, publishing its application events to `events`.
+    /// Wraps `core`, publishing its application events to `events` (downlinks with default
+    /// settings, as the only core).
     pub fn new(core: NetworkCore, events: E) -> Self {
         Self {
             core,
             epoch: Instant::now(),
             events,
             latency: None,
+            downlink: DownlinkDriver::new(DownlinkConfig::default(), 0, 1, Micros(0)),
+            pushes: None,
+        }
+    }
+
+    /// Sets the downlink path of core `index` among `cores`.
+    pub fn with_downlink(mut self, config: DownlinkConfig, index: usize, cores: usize) -> Self {
+        self.downlink = DownlinkDriver::new(config, index, cores, Micros(0));
+        self
+    }
+
+    /// Takes application downlink pushes from `pushes`.
+    pub fn with_pushes(mut self, pushes: PushReceiver) -> Self {
+        self.pushes = Some(pushes);
+        self
+    }
+
+    /// The downlink path.
+    pub fn downlink(&self) -> &DownlinkDriver {
+        &self.downlink
+    }
+
+    /// The class A answer to the uplink the last `poll` accepted, if one is owed.
+    fn answer(&mut self, at: Micros, outcome: &UplinkOutcome) {
+        let (dev_addr, dev_eui, fcnt, device_id) = match outcome {
+            UplinkOutcome::Delivered(u) | UplinkOutcome::DeliveredEncrypted(u) => {
+                (u.dev_addr, u.dev_eui, u.fcnt, Some(u.device_id.as_str()))
+            }
+            UplinkOutcome::MacOnly(m) => (m.dev_addr, m.dev_eui, m.fcnt, None),
+            UplinkOutcome::Dropped(_) => return,
+        };
+        let (receptions, settings) = self.core.last_receptions();
+        self.downlink.take_receptions(receptions);
+        let session = self
+            .core
+            .sessions_mut()
+            .candidates_mut(dev_addr)
+            .iter_mut()
+            .find(|s| {
+                s.fcnt_up == Some(fcnt)
+                    && s.dev_eui == dev_eui
+                    && device_id.is_none_or(|d| d == s.device_id)
+            });
+        if let Some(s) = session {
+            self.downlink.after_uplink(at, s, settings, &mut self.events);
         }
     }
 
@@ -206,9 +316,26 @@ impl<E: EventSink> OwnerCore for NetworkOwner<E> {
             .handle_uplink(now, up.phy_payload.as_slice(), up.rx, up.settings);
     }
 
-    fn on_turn(&mut self, now: Instant) {
+    fn downlink_route(&mut self, route: DownlinkRoute) {
+        self.downlink.set_route(route);
+    }
+
+    fn tx_ack(&mut self, now: Instant, ack: TxAck) {
         let at = self.micros(now);
+        let sessions = self.core.sessions_mut();
+        self.downlink.on_tx_ack(at, ack, sessions, &mut self.events);
+    }
+
+    fn on_turn(&mut self, now: Instant, out: &mut Outbox) {
+        let at = self.micros(now);
+        if let Some(p) = &mut self.pushes {
+            for msg in p.drain(256) {
+                self.downlink
+                    .push(msg, self.core.sessions_mut(), &mut self.events);
+            }
+        }
         while let Some(outcome) = self.core.poll(at) {
+            self.answer(at, &outcome);
             match outcome {
                 UplinkOutcome::Delivered(u) | UplinkOutcome::DeliveredEncrypted(u) => {
                     if let Some(r) = &mut self.latency {
@@ -224,6 +351,8 @@ impl<E: EventSink> OwnerCore for NetworkOwner<E> {
                 UplinkOutcome::MacOnly(_) | UplinkOutcome::Dropped(_) => {}
             }
         }
+        self.downlink
+            .poll(at, out, self.core.sessions_mut(), &mut self.events);
     }
 }
 
@@ -237,6 +366,7 @@ pub struct Worker<E> {
     counters: Arc<CoreCounters>,
     published_at: Option<Instant>,
     control: Option<ControlReceiver>,
+    downlink_metrics: Option<(Arc<DownlinkMetrics>, usize)>,
     /// Pushed sessions this core could not install (their DevAddr was full).
     pub sessions_refused: u64,
 }
@@ -252,8 +382,15 @@ impl<E: EventSink> Worker<E> {
             counters,
             published_at: None,
             control: None,
+            downlink_metrics: None,
             sessions_refused: 0,
         }
+    }
+
+    /// Publishes this core's downlink counters as core `core` of `metrics`.
+    pub fn with_downlink_metrics(mut self, metrics: Arc<DownlinkMetrics>, core: usize) -> Self {
+        self.downlink_metrics = Some((metrics, core));
+        self
     }
 
     /// Takes config changes (gateways, sessions) from the control plane's watch on each turn.
@@ -336,6 +473,9 @@ impl<E: EventSink> DatagramHandler for Worker<E> {
             .is_none_or(|t| now.saturating_duration_since(t) >= PUBLISH_EVERY)
         {
             self.counters.store_totals(&self.totals(stats));
+            if let Some((m, core)) = &self.downlink_metrics {
+                m.store(*core, &self.ingress.sink().owner().downlink().stats);
+            }
             self.published_at = Some(now);
         }
     }

@@ -85,6 +85,7 @@ pub async fn start(cores: usize, config: HubConfig, hold_drainer: bool) -> Serve
     let state = ApiState {
         hub: hub.clone(),
         metrics: Arc::clone(&metrics),
+        pushes: None,
     };
     tokio::spawn(http::serve(listener, state, std::future::pending()));
     Server {

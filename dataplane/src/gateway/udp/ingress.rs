@@ -1,10 +1,12 @@
 //! Semtech UDP ingress on one core: PUSH_DATA and PULL_DATA are acknowledged at once, registered
 //! gateways' `rxpk`s become [`GatewayUplink`]s for the sink, `stat` reports and the downlink
-//! address (from the last PULL_DATA) are kept per gateway. Everything else is a counted drop.
+//! address (from the last PULL_DATA) are kept per gateway and, when new or changed, handed to the
+//! sink as a [`DownlinkRoute`] (the sink tells every core); TX_ACKs go to the sink, which routes
+//! them to the core that sent the PULL_RESP. Everything else is a counted drop.
 
 use crate::application::event::{RadioSettings, RxMetadata};
 use crate::drop::DropReason;
-use crate::gateway::{GatewayUplink, UplinkSink, registry::GatewayRegistry};
+use crate::gateway::{DownlinkRoute, GatewayUplink, TxAck, UplinkSink, registry::GatewayRegistry};
 use crate::runtime::udp::{DatagramHandler, Outbox, UdpStats};
 use shared::semtech_udp::{CrcStatus, DataRate, Packet, RxPk, Stat};
 use shared::types::Eui64;
@@ -120,8 +122,8 @@ impl<S: UplinkSink> SemtechUdpIngress<S> {
 }
 
 impl<S: UplinkSink> DatagramHandler for SemtechUdpIngress<S> {
-    fn on_turn(&mut self, now: Instant, _out: &mut Outbox, _stats: &UdpStats) {
-        self.sink.on_turn(now);
+    fn on_turn(&mut self, now: Instant, out: &mut Outbox, _stats: &UdpStats) {
+        self.sink.on_turn(now, out);
     }
 
     fn on_datagram(&mut self, now: Instant, from: SocketAddr, data: &[u8], out: &mut Outbox) {
@@ -158,22 +160,49 @@ impl<S: UplinkSink> DatagramHandler for SemtechUdpIngress<S> {
                     self.sink.uplink(now, gateway_uplink(eui, rx));
                 }
             }
-            Packet::PullData { gateway_eui, .. } => {
+            Packet::PullData {
+                gateway_eui,
+                version,
+                ..
+            } => {
                 if self.registry.get(gateway_eui).is_none() {
                     self.stats.drop_unknown_gateway += 1;
                     return;
                 }
                 self.ack(&packet, from, out);
                 self.stats.pull_data += 1;
-                self.touch(*gateway_eui, now).downlink_addr = Some(from);
+                let (eui, version) = (*gateway_eui, *version);
+                let link = self.touch(eui, now);
+                if link.downlink_addr.replace(from) != Some(from) {
+                    self.sink.downlink_route(DownlinkRoute {
+                        eui,
+                        addr: from,
+                        version,
+                    });
+                }
             }
-            Packet::TxAck { gateway_eui, .. } => {
+            Packet::TxAck {
+                gateway_eui,
+                token,
+                ack,
+                ..
+            } => {
                 if self.registry.get(gateway_eui).is_none() {
                     self.stats.drop_unknown_gateway += 1;
                     return;
                 }
                 self.stats.tx_ack += 1;
-                self.touch(*gateway_eui, now);
+                let eui = *gateway_eui;
+                self.touch(eui, now);
+                let error = ack.as_ref().and_then(|a| a.error);
+                self.sink.tx_ack(
+                    now,
+                    TxAck {
+                        eui,
+                        token: *token,
+                        error,
+                    },
+                );
             }
             Packet::PushAck { .. } | Packet::PullAck { .. } | Packet::PullResp { .. } => {
                 self.stats.drop_unexpected += 1;

@@ -2,3 +2,4 @@
 //! `runtime::udp`; this folder holds what the Gateway Server does with each datagram.
 
 pub mod ingress;
+pub mod downlink;
