@@ -259,6 +259,7 @@ fn gateway_uplink(gateway_eui: Eui64, rx: &RxPk) -> GatewayUplink {
 mod tests {
     use super::*;
     use crate::gateway::registry::GatewayRecord;
+    use shared::semtech_udp::TxError;
 
     #[derive(Default)]
     struct Collect(Vec<GatewayUplink>);
@@ -372,5 +373,57 @@ mod tests {
             (s.drop_unknown_gateway, s.drop_parse, s.drop_unexpected),
             (2, 4, 1)
         );
+    }
+
+    #[derive(Default)]
+    struct Downlinks {
+        routes: Vec<DownlinkRoute>,
+        acks: Vec<TxAck>,
+    }
+    impl UplinkSink for Downlinks {
+        fn uplink(&mut self, _now: Instant, _up: GatewayUplink) {}
+        fn downlink_route(&mut self, route: DownlinkRoute) {
+            self.routes.push(route);
+        }
+        fn tx_ack(&mut self, _now: Instant, ack: TxAck) {
+            self.acks.push(ack);
+        }
+    }
+
+    #[test]
+    fn routes_are_reported_when_new_or_moved_and_tx_acks_go_to_the_sink() {
+        let reg = GatewayRegistry::new([GatewayRecord {
+            eui: Eui64::from_u64(GW),
+            id: "gw".into(),
+            region: None,
+        }])
+        .unwrap();
+        let mut ing = SemtechUdpIngress::new(Arc::new(reg), Downlinks::default());
+        let mut out = Outbox::default();
+        let (a, b): (SocketAddr, SocketAddr) =
+            ("127.0.0.1:40000".parse().unwrap(), "127.0.0.1:40001".parse().unwrap());
+        for from in [a, a, b] {
+            ing.on_datagram(Instant::now(), from, &datagram(2, GW, ""), &mut out);
+        }
+        let addrs: Vec<SocketAddr> = ing.sink().routes.iter().map(|r| r.addr).collect();
+        assert_eq!(addrs, vec![a, b], "a repeated PULL_DATA is not news");
+        let acks: &[(&str, Option<TxError>)] = &[
+            ("", None),
+            (r#"{"txpk_ack":{"error":"NONE"}}"#, Some(TxError::None)),
+            (r#"{"txpk_ack":{"error":"TOO_LATE"}}"#, Some(TxError::TooLate)),
+        ];
+        for (json, _) in acks {
+            ing.on_datagram(Instant::now(), b, &datagram(5, GW, json), &mut out);
+        }
+        ing.on_datagram(Instant::now(), b, &datagram(5, GW + 1, ""), &mut out);
+        let got: Vec<(u16, Option<TxError>)> = ing
+            .sink()
+            .acks
+            .iter()
+            .map(|a| (a.token.to_u16(), a.error))
+            .collect();
+        let want: Vec<(u16, Option<TxError>)> = acks.iter().map(|(_, e)| (0x1234, *e)).collect();
+        assert_eq!(got, want, "unknown gateways' TX_ACKs are dropped");
+        assert_eq!(ing.stats.tx_ack, 3);
     }
 }
