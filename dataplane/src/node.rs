@@ -3,9 +3,9 @@
 //! and, on separate threads, the async side (events hub, HTTP and gRPC streams, `/metrics`).
 //! `main` and the end-to-end tests start the same node.
 
+use crate::application::queue;
 use crate::config::{Config, RecvModeConfig};
 use crate::events::{self, HubConfig, Publisher};
-use crate::application::queue;
 use crate::gateway::{CoreMsg, registry::GatewayRegistry, udp::ingress::SemtechUdpIngress};
 use crate::http::{self, ApiState};
 use crate::metrics::{CoreCounters, DownlinkMetrics, Registry};

@@ -18,6 +18,7 @@ mod events_support;
 
 use base64::Engine;
 use e2e_support::*;
+use events_support::post;
 use lrwn::{AES128Key, MACVersion};
 use semtech_udp::client_runtime::DownlinkRequest;
 use semtech_udp::tx_ack::Error as TxAckError;
@@ -41,7 +42,10 @@ async fn wait_routes(node: &dataplane::node::Node, n: u64) {
             tokio::time::sleep(Duration::from_millis(20)).await;
             return;
         }
-        assert!(tokio::time::Instant::now() < deadline, "no PULL_DATA\n{text}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no PULL_DATA\n{text}"
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
@@ -85,7 +89,11 @@ fn confirmed_uplinks_are_acked_in_rx1_with_fresh_counters() {
         Device::new("dev-ack-ten", 0x2601_5005, false, 0x51),
         Device::new("dev-ack-eleven", 0x2601_5006, true, 0x52),
     ];
-    let node = start_node(&GW[..1], devs.iter().map(|d| d.record(Some(9))).collect(), FAST);
+    let node = start_node(
+        &GW[..1],
+        devs.iter().map(|d| d.record(Some(9))).collect(),
+        FAST,
+    );
     block_on(async {
         let mut g = Gateway::connect(GW[0], node.udp_addr).await;
         wait_routes(&node, 1).await;
@@ -119,7 +127,11 @@ fn confirmed_uplinks_are_acked_in_rx1_with_fresh_counters() {
             "{text}"
         );
         assert_eq!(
-            sample(&text, "dataplane_downlinks_scheduled_total", "window=\"rx1\""),
+            sample(
+                &text,
+                "dataplane_downlinks_scheduled_total",
+                "window=\"rx1\""
+            ),
             Some(4),
             "{text}"
         );
@@ -163,7 +175,10 @@ fn pushed_downlink_rides_the_next_uplink_and_is_reported_sent() {
         let id = v["id"].as_str().expect("id").to_owned();
         let queued = sse.next().await;
         assert_eq!(queued["type"], "downlink_queued", "{queued}");
-        assert_eq!(queued["id"].as_u64().map(|i| i.to_string()), Some(id.clone()));
+        assert_eq!(
+            queued["id"].as_u64().map(|i| i.to_string()),
+            Some(id.clone())
+        );
 
         g.send(&dev.uplink(2, 1, b"up"), 3.0).await;
         let req = g.downlink().await;
@@ -214,10 +229,18 @@ fn too_late_in_rx1_retries_in_rx2_then_fails() {
         rx1.nack(TxAckError::TooLate).await.expect("TX_ACK");
         let rx2 = g.downlink().await;
         let tx = rx2.txpk();
-        assert_eq!(tx.time.tmst(), Some(uplink_tmst(GW[0]) + 2_000_000), "{tx:?}");
+        assert_eq!(
+            tx.time.tmst(),
+            Some(uplink_tmst(GW[0]) + 2_000_000),
+            "{tx:?}"
+        );
         assert!((tx.freq - 869.525).abs() < 1e-6, "{tx:?}");
         assert_eq!(tx.datr.to_string(), "SF12BW125", "EU868 DR0: {tx:?}");
-        assert_eq!(tx.data.data(), rx1_bytes, "the same frame, the same counter");
+        assert_eq!(
+            tx.data.data(),
+            rx1_bytes,
+            "the same frame, the same counter"
+        );
         rx2.nack(TxAckError::TooLate).await.expect("TX_ACK");
         assert_uplink(&sse.next().await, &dev, 2, 1, b"x", &GW[..1]);
         let failed = sse.next().await;

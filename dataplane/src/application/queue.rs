@@ -71,12 +71,7 @@ pub fn channel(cores: usize, capacity: usize) -> (PushSender, Vec<PushReceiver>)
             (p, PushReceiver { from: c })
         })
         .unzip();
-    (
-        PushSender {
-            to: Mutex::new(to),
-        },
-        from,
-    )
+    (PushSender { to: Mutex::new(to) }, from)
 }
 
 /// How long a push waits for the cores.

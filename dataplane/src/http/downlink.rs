@@ -144,9 +144,12 @@ pub(super) async fn push(
 mod tests {
     use super::*;
 
+    /// The parsed push, or the names of the bad fields.
+    type Want = Result<(u8, Vec<u8>, bool), &'static [&'static str]>;
+
     #[test]
     fn bodies_by_table() {
-        let cases: &[(&str, &str, Result<(u8, Vec<u8>, bool), &[&str]>)] = &[
+        let cases: &[(&str, &str, Want)] = &[
             (
                 "minimal",
                 r#"{"f_port":1,"frm_payload":"AQI="}"#,
@@ -157,9 +160,21 @@ mod tests {
                 r#"{"f_port":223,"frm_payload":"","confirmed":true}"#,
                 Ok((223, vec![], true)),
             ),
-            ("port 0", r#"{"f_port":0,"frm_payload":""}"#, Err(&["f_port"])),
-            ("port 224", r#"{"f_port":224,"frm_payload":""}"#, Err(&["f_port"])),
-            ("port text", r#"{"f_port":"1","frm_payload":""}"#, Err(&["f_port"])),
+            (
+                "port 0",
+                r#"{"f_port":0,"frm_payload":""}"#,
+                Err(&["f_port"]),
+            ),
+            (
+                "port 224",
+                r#"{"f_port":224,"frm_payload":""}"#,
+                Err(&["f_port"]),
+            ),
+            (
+                "port text",
+                r#"{"f_port":"1","frm_payload":""}"#,
+                Err(&["f_port"]),
+            ),
             ("missing both", r#"{}"#, Err(&["f_port", "frm_payload"])),
             (
                 "bad base64 and bool",
@@ -187,6 +202,10 @@ mod tests {
         }
         let big = base64::engine::general_purpose::STANDARD.encode([0u8; 243]);
         let body = format!(r#"{{"f_port":1,"frm_payload":"{big}"}}"#);
-        assert!(parse_push(body.as_bytes()).unwrap_err().contains_key("frm_payload"));
+        assert!(
+            parse_push(body.as_bytes())
+                .unwrap_err()
+                .contains_key("frm_payload")
+        );
     }
 }

@@ -30,19 +30,19 @@
 //! MAC answers are not built yet (no MAC layer): `mac` is empty, so an uplink with only MAC
 //! requests gets no downlink unless it is confirmed or the queue has items.
 
-use crate::application::event::{ApplicationDownlink, ApplicationEvent, DownlinkTx};
+use super::downlink_events::{event_of, fail_label, publish_ack, skip_label, tx_of};
+use crate::application::event::ApplicationEvent;
+use crate::application::event::RadioSettings;
 use crate::application::queue::{PushError, PushMsg};
 use crate::gateway::udp::downlink::{Routes, TokenAllocator};
 use crate::gateway::{DownlinkRoute, TxAck};
 use crate::metrics::downlink::{DownlinkStats, FailLabel, SkipLabel};
 use crate::network::downlink::{
-    AckEvent, DataDownlinkInput, DutyCycle, DutyCycleConfig, FailureReason, FrameCounters,
-    NoDownlink, QueueItem, Reception, ScheduleConfig, ScheduledDownlink, SessionCrypto,
-    TxAckOutcome, UplinkFacts, UplinkKind, Window, emit_pull_resp, handle_tx_ack,
-    schedule_data_downlink,
+    DataDownlinkInput, DutyCycle, DutyCycleConfig, FrameCounters, NoDownlink, Reception,
+    ScheduleConfig, ScheduledDownlink, SessionCrypto, TxAckOutcome, UplinkFacts, UplinkKind,
+    Window, emit_pull_resp, handle_tx_ack, schedule_data_downlink,
 };
 use crate::network::{Micros, Session, SessionTable};
-use crate::application::event::RadioSettings;
 use crate::runtime::timer_wheel::{TimerId, TimerWheel};
 use crate::runtime::udp::Outbox;
 use crate::worker::EventSink;
@@ -113,52 +113,6 @@ pub struct DownlinkDriver {
 pub fn spend_counters(session: &mut Session, counters: FrameCounters) {
     session.n_fcnt_down = counters.n_fcnt_down;
     session.a_fcnt_down = counters.a_fcnt_down;
-}
-
-fn event_of(s: &Session, item: &QueueItem, fcnt: Option<u32>) -> ApplicationDownlink {
-    ApplicationDownlink {
-        application_id: s.application_id.clone(),
-        device_id: s.device_id.clone(),
-        dev_eui: s.dev_eui,
-        dev_addr: s.dev_addr,
-        id: item.id.0,
-        fport: Some(item.fport),
-        confirmed: item.confirmed,
-        fcnt,
-        tx: None,
-        reason: None,
-    }
-}
-
-fn tx_of(d: &ScheduledDownlink) -> DownlinkTx {
-    DownlinkTx {
-        gateway_eui: d.slot.gateway,
-        window: match d.slot.window {
-            Window::Rx1 => "rx1",
-            Window::Rx2 => "rx2",
-        },
-        timestamp_us: d.slot.tmst,
-        frequency_hz: d.slot.frequency_hz,
-        data_rate: d.slot.data_rate,
-    }
-}
-
-fn skip_label(e: &NoDownlink) -> SkipLabel {
-    match e {
-        NoDownlink::NoGateway => SkipLabel::NoGateway,
-        NoDownlink::TooLate => SkipLabel::TooLate,
-        NoDownlink::DutyCycle => SkipLabel::DutyCycle,
-        NoDownlink::NoWindow(_) => SkipLabel::NoWindow,
-        _ => SkipLabel::Build,
-    }
-}
-
-fn fail_label(r: FailureReason) -> FailLabel {
-    match r {
-        FailureReason::Gateway(_) => FailLabel::Rejected,
-        FailureReason::TooLateForRx2(_) => FailLabel::TooLateForRx2,
-        FailureReason::DutyCycle(_) => FailLabel::DutyCycle,
-    }
 }
 
 impl DownlinkDriver {
@@ -293,7 +247,10 @@ impl DownlinkDriver {
         spend_counters(session, counters);
         self.stats.scheduled[usize::from(d.slot.window == Window::Rx2)] += 1;
         let at = self.hand_over_at(now, &d);
-        let Some(token) = self.tokens.next(|t| self.in_flight.contains_key(&t.to_u16())) else {
+        let Some(token) = self
+            .tokens
+            .next(|t| self.in_flight.contains_key(&t.to_u16()))
+        else {
             self.fail(session, &d, FailLabel::TokensExhausted, events);
             return;
         };
@@ -464,8 +421,13 @@ impl DownlinkDriver {
         let route = self.routes.get(&f.downlink.slot.gateway).copied();
         let emitted = route.map(|r| {
             self.buf.clear();
-            emit_pull_resp(&f.downlink, r.version, Token::from_u16(token), &mut self.buf)
-                .map(|()| r)
+            emit_pull_resp(
+                &f.downlink,
+                r.version,
+                Token::from_u16(token),
+                &mut self.buf,
+            )
+            .map(|()| r)
         });
         let label = match emitted {
             Some(Ok(r)) => {
@@ -488,29 +450,6 @@ impl DownlinkDriver {
             None => self.stats.fail(label),
         }
     }
-}
-
-fn publish_ack(s: &Session, ack: AckEvent, events: &mut impl EventSink) {
-    let (id, fcnt, acked) = match ack {
-        AckEvent::Acked { id, fcnt } => (id, fcnt, true),
-        AckEvent::Nacked { id, fcnt } => (id, fcnt, false),
-    };
-    let e = ApplicationDownlink {
-        application_id: s.application_id.clone(),
-        device_id: s.device_id.clone(),
-        dev_eui: s.dev_eui,
-        dev_addr: s.dev_addr,
-        id: id.0,
-        fport: None,
-        confirmed: true,
-        fcnt: Some(fcnt),
-        tx: None,
-        reason: None,
-    };
-    events.publish(match acked {
-        true => ApplicationEvent::DownlinkAck(e),
-        false => ApplicationEvent::DownlinkNack(e),
-    });
 }
 
 #[cfg(test)]

@@ -140,7 +140,10 @@ fn confirmed_uplink_is_acked_once_the_gateway_says_so() {
     assert_eq!(d.in_flight(), 1);
     d.on_tx_ack(Micros(now + 5_000), ack(token, None), &mut t, &mut ev);
     assert_eq!((d.stats.sent, d.in_flight()), (1, 0));
-    assert!(ev.0.is_empty(), "a pure ACK is counted, not an application event");
+    assert!(
+        ev.0.is_empty(),
+        "a pure ACK is counted, not an application event"
+    );
     // A second TX_ACK for the same token matches nothing.
     d.on_tx_ack(Micros(now + 6_000), ack(token, None), &mut t, &mut ev);
     assert_eq!(d.stats.tx_ack_unknown, 1);
@@ -200,11 +203,10 @@ fn queue_item_fails_without_tx_ack_and_v1_gateways_count_as_sent() {
         d.poll(Micros(now), &mut out, &mut t, &mut ev);
         assert_eq!(pull_resps(&mut out).len(), 1, "{name}");
         d.poll(Micros(now + 2_001_000), &mut out, &mut t, &mut ev);
-        let kinds: Vec<String> = ev
-            .0
-            .iter()
-            .map(|e| serde_json::to_value(e).unwrap()["type"].to_string())
-            .collect();
+        let kinds: Vec<String> =
+            ev.0.iter()
+                .map(|e| serde_json::to_value(e).unwrap()["type"].to_string())
+                .collect();
         assert_eq!(kinds, vec![format!("\"{want}\"")], "{name}");
         assert_eq!(d.in_flight(), 0, "{name}");
     }
@@ -251,10 +253,9 @@ fn acks_and_nacks_of_confirmed_downlinks_reach_the_application() {
     up.fcnt = 6;
     s.last_uplink = Some(up);
     answer(&mut d, &mut t, now + 5_000_000, &mut ev);
-    let kinds: Vec<String> = ev
-        .0
-        .iter()
-        .map(|e| serde_json::to_value(e).unwrap()["type"].to_string())
-        .collect();
+    let kinds: Vec<String> =
+        ev.0.iter()
+            .map(|e| serde_json::to_value(e).unwrap()["type"].to_string())
+            .collect();
     assert_eq!(kinds, vec!["\"downlink_sent\"", "\"downlink_ack\""]);
 }

@@ -12,7 +12,7 @@
 //! `mod e2e_support;`.
 #![allow(dead_code)] // each test file uses a part
 
-pub use crate::events_support::{SseClient, WAIT, get, post};
+pub use crate::events_support::{SseClient, WAIT, get};
 use dataplane::config::Config;
 use dataplane::gateway::registry::{GatewayRecord, GatewayRegistry};
 use dataplane::node::{self, Node};
@@ -138,7 +138,9 @@ impl Gateway {
     pub async fn downlink_within(&mut self, wait: Duration) -> Option<DownlinkRequest> {
         let deadline = Instant::now() + wait;
         loop {
-            let e = tokio::time::timeout_at(deadline, self.events.recv()).await.ok()??;
+            let e = tokio::time::timeout_at(deadline, self.events.recv())
+                .await
+                .ok()??;
             match e {
                 Event::DownlinkRequest(r) => return Some(r),
                 Event::LostConnection | Event::UnableToParseUdpFrame(..) => {

@@ -400,8 +400,10 @@ mod tests {
         .unwrap();
         let mut ing = SemtechUdpIngress::new(Arc::new(reg), Downlinks::default());
         let mut out = Outbox::default();
-        let (a, b): (SocketAddr, SocketAddr) =
-            ("127.0.0.1:40000".parse().unwrap(), "127.0.0.1:40001".parse().unwrap());
+        let (a, b): (SocketAddr, SocketAddr) = (
+            "127.0.0.1:40000".parse().unwrap(),
+            "127.0.0.1:40001".parse().unwrap(),
+        );
         for from in [a, a, b] {
             ing.on_datagram(Instant::now(), from, &datagram(2, GW, ""), &mut out);
         }
@@ -410,7 +412,10 @@ mod tests {
         let acks: &[(&str, Option<TxError>)] = &[
             ("", None),
             (r#"{"txpk_ack":{"error":"NONE"}}"#, Some(TxError::None)),
-            (r#"{"txpk_ack":{"error":"TOO_LATE"}}"#, Some(TxError::TooLate)),
+            (
+                r#"{"txpk_ack":{"error":"TOO_LATE"}}"#,
+                Some(TxError::TooLate),
+            ),
         ];
         for (json, _) in acks {
             ing.on_datagram(Instant::now(), b, &datagram(5, GW, json), &mut out);
