@@ -2,6 +2,7 @@
 //! overrides (see `shared::config`), with defaults that run on one machine with no set-up.
 
 use crate::network::NetworkConfig;
+use crate::worker::downlink::DownlinkConfig;
 use serde::Deserialize;
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
@@ -26,6 +27,8 @@ pub struct Config {
     pub sessions_file: Option<PathBuf>,
     /// Network Server settings.
     pub network: NetworkSection,
+    /// Class A downlinks: scheduling margins, hand-over timing, TX_ACK timeout, duty cycle.
+    pub downlink: DownlinkSection,
     /// HTTP API: application event streams (SSE, WebSocket) and `/metrics`.
     pub api: ApiSection,
     /// The control plane this node follows (gateways and sessions by watch); when `url` is
@@ -84,6 +87,51 @@ impl NetworkSection {
         n.dedup.max_entries = self.dedup_max_entries;
         n.max_candidates = self.max_candidates;
         n
+    }
+}
+
+/// Downlink settings.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct DownlinkSection {
+    /// Time the gateway needs the frame before transmitting, on top of the round trip, in ms.
+    pub margin_ms: u64,
+    /// Round trip assumed for gateways without a measured one, in ms.
+    pub default_round_trip_ms: u64,
+    /// Hold each PULL_RESP until this long before transmission (for forwarders without a
+    /// just-in-time queue); 0 sends it as soon as it is scheduled.
+    pub schedule_late_ms: u64,
+    /// Wait for a TX_ACK this long after the PULL_RESP, in ms; then the downlink has failed.
+    pub tx_ack_timeout_ms: u64,
+    /// Enforce regional duty-cycle limits per gateway and sub-band (per core, see
+    /// `worker::downlink`).
+    pub enforce_duty_cycle: bool,
+}
+
+impl Default for DownlinkSection {
+    fn default() -> Self {
+        let d = DownlinkConfig::default();
+        Self {
+            margin_ms: d.schedule.margin.as_millis() as u64,
+            default_round_trip_ms: d.schedule.default_round_trip.as_millis() as u64,
+            schedule_late_ms: 0,
+            tx_ack_timeout_ms: d.tx_ack_timeout.as_millis() as u64,
+            enforce_duty_cycle: d.duty_cycle.enforce,
+        }
+    }
+}
+
+impl DownlinkSection {
+    /// The downlink path's settings.
+    pub fn to_downlink_config(&self) -> DownlinkConfig {
+        let mut d = DownlinkConfig::default();
+        d.schedule.margin = Duration::from_millis(self.margin_ms);
+        d.schedule.default_round_trip = Duration::from_millis(self.default_round_trip_ms);
+        d.schedule_late =
+            (self.schedule_late_ms > 0).then(|| Duration::from_millis(self.schedule_late_ms));
+        d.tx_ack_timeout = Duration::from_millis(self.tx_ack_timeout_ms);
+        d.duty_cycle.enforce = self.enforce_duty_cycle;
+        d
     }
 }
 
@@ -166,6 +214,7 @@ impl Default for Config {
             gateways_file: None,
             sessions_file: None,
             network: NetworkSection::default(),
+            downlink: DownlinkSection::default(),
             api: ApiSection::default(),
             control_plane: ControlPlaneSection::default(),
             mesh_capacity: 8192,

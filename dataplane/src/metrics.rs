@@ -18,6 +18,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod downlink;
 mod exposition;
 mod latency;
 
@@ -29,6 +30,7 @@ use std::{
     time::Duration,
 };
 
+pub use downlink::{DownlinkMetrics, DownlinkStats};
 pub use exposition::{Exposition, MetricKind};
 pub use latency::{LATENCY_BUCKETS_US, LatencyRecorder, LatencySnapshot};
 

@@ -3,11 +3,12 @@
 //! and, on separate threads, the async side (events hub, HTTP and gRPC streams, `/metrics`).
 //! `main` and the end-to-end tests start the same node.
 
+use crate::application::queue;
 use crate::config::{Config, RecvModeConfig};
 use crate::events::{self, HubConfig, Publisher};
-use crate::gateway::{GatewayUplink, registry::GatewayRegistry, udp::ingress::SemtechUdpIngress};
+use crate::gateway::{CoreMsg, registry::GatewayRegistry, udp::ingress::SemtechUdpIngress};
 use crate::http::{self, ApiState};
-use crate::metrics::{CoreCounters, Registry};
+use crate::metrics::{CoreCounters, DownlinkMetrics, Registry};
 use crate::network::NetworkCore;
 use crate::runtime::{cores, mesh, udp::RecvMode, udp::UdpRing};
 use crate::sync::apply::SyncState;
@@ -72,6 +73,9 @@ pub fn start(
     let (publishers, hub, drainer) = events::hub(n, HubConfig::default());
     let mut registry_m = Registry::new(n);
     registry_m.register(hub.collector());
+    let downlink_metrics = Arc::new(DownlinkMetrics::new(n));
+    registry_m.register(downlink_metrics.clone());
+    let (push_tx, push_rx) = queue::channel(n, PUSH_CAPACITY);
     let sync_metrics = Arc::new(SyncMetrics::default());
     let watch = config.control_plane.watch_config();
     if watch.is_some() {
@@ -119,6 +123,7 @@ pub fn start(
     let state = ApiState {
         hub: hub.clone(),
         metrics: Arc::clone(&metrics),
+        pushes: Some(Arc::new(push_tx)),
     };
     let async_side = std::thread::Builder::new()
         .name("dataplane-async".into())
@@ -164,9 +169,13 @@ pub fn start(
     let registry = cached_registry.map_or(registry, |r| (*r).clone());
     let sessions = Arc::new(sessions);
     let network_config = config.network.to_network_config();
+    let downlink_config = config.downlink.to_downlink_config();
+    let push_rx = Arc::new(Mutex::new(
+        push_rx.into_iter().map(Some).collect::<Vec<_>>(),
+    ));
     let registry = Arc::new(registry);
     let endpoints = Arc::new(Mutex::new(
-        mesh::mesh::<GatewayUplink>(n, config.mesh_capacity)
+        mesh::mesh::<CoreMsg>(n, config.mesh_capacity)
             .into_iter()
             .map(Some)
             .collect::<Vec<_>>(),
@@ -221,10 +230,20 @@ pub fn start(
                     .ok()
                     .and_then(|mut c| c[i].take())
                     .ok_or("control ring")?;
-                let owner =
-                    NetworkOwner::new(core, publisher).with_latency(counters.latency_recorder());
+                let pushes = push_rx
+                    .lock()
+                    .ok()
+                    .and_then(|mut p| p[i].take())
+                    .ok_or("push ring")?;
+                let owner = NetworkOwner::new(core, publisher)
+                    .with_latency(counters.latency_recorder())
+                    .with_downlink(downlink_config, i, n)
+                    .with_pushes(pushes);
                 let ingress = SemtechUdpIngress::new(registry.clone(), Router::new(ep, owner));
-                Ok::<_, String>((ring, Worker::new(ingress, counters).with_control(rx)))
+                let worker = Worker::new(ingress, counters)
+                    .with_control(rx)
+                    .with_downlink_metrics(downlink_metrics.clone(), i);
+                Ok::<_, String>((ring, worker))
             })();
             let (mut ring, mut worker) = match built {
                 Ok(b) => {
@@ -272,6 +291,9 @@ pub fn start(
 /// Config changes waiting per core (a snapshot larger than this is handed over as the core
 /// drains it; the sync side waits).
 const CONTROL_CAPACITY: usize = 65_536;
+
+/// Application downlink pushes waiting per core.
+const PUSH_CAPACITY: usize = 1024;
 
 async fn wait_true(mut rx: tokio::sync::watch::Receiver<bool>) {
     let _ = rx.wait_for(|v| *v).await;

@@ -1,130 +1,33 @@
 //! One data-plane core assembled: its gateway ingress, the hand-off of each frame to the core that
 //! owns its device (`hash(DevAddr) % cores`, design.md "Ownership") over the SPSC mesh, and the
 //! owner-side processing of the frames it owns, all on this core's thread.
+//!
+//! The mesh carries [`CoreMsg`]s: uplink copies to their owner, each gateway's downlink route
+//! to every core (the core that receives a PULL_DATA may be neither the one that receives that
+//! gateway's PUSH_DATA nor the device's owner), and TX_ACKs to the core whose index the
+//! PULL_RESP token carries. The owner schedules and sends its devices' downlinks itself
+//! ([`downlink`]).
+
+pub mod downlink;
+mod downlink_events;
+mod router;
+
+pub use router::{OwnerCore, Router, RouterStats, owner_of};
 
 use crate::application::event::ApplicationEvent;
+use crate::application::queue::PushReceiver;
 use crate::drop::DropReason;
 use crate::events::Publisher;
-use crate::gateway::{GatewayUplink, UplinkSink, udp::ingress::SemtechUdpIngress};
-use crate::metrics::{CoreCounters, CoreTotals, LatencyRecorder};
+use crate::gateway::{DownlinkRoute, GatewayUplink, TxAck, udp::ingress::SemtechUdpIngress};
+use crate::metrics::{CoreCounters, CoreTotals, DownlinkMetrics, LatencyRecorder};
 use crate::network::{Micros, NetworkCore, Now, UplinkOutcome};
-use crate::runtime::mesh::MeshEndpoint;
 use crate::runtime::udp::{DatagramHandler, Outbox, UdpStats};
 use crate::sync::control::{ControlMsg, ControlReceiver, apply_session};
-use shared::lorawan::{MType, PhyPayload};
-use shared::types::DevAddr;
+use downlink::{DownlinkConfig, DownlinkDriver};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
-
-/// The owner-side processing of frames (the network core).
-pub trait OwnerCore {
-    /// Takes a frame this core owns.
-    fn handle(&mut self, now: Instant, up: GatewayUplink);
-    /// Drives timers once per loop turn.
-    fn on_turn(&mut self, _now: Instant) {}
-}
-
-/// The core that owns `dev_addr` among `cores` cores (Fibonacci hashing spreads sequential
-/// addresses evenly).
-pub fn owner_of(dev_addr: DevAddr, cores: usize) -> usize {
-    let h = dev_addr.to_u32().wrapping_mul(0x9E37_79B1);
-    ((u64::from(h) * cores as u64) >> 32) as usize
-}
-
-/// Counters of the hand-off.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct RouterStats {
-    /// Frames this core owned itself.
-    pub local: u64,
-    /// Frames handed to another core.
-    pub forwarded: u64,
-    /// Frames received from other cores.
-    pub received: u64,
-    /// Frames dropped because the ring to their owner was full.
-    pub drop_ring_full: u64,
-    /// Frames whose PHYPayload did not parse far enough to find an owner.
-    pub drop_parse: u64,
-    /// Frames of a kind this data plane does not handle yet (join and rejoin requests, proprietary).
-    pub drop_unhandled_kind: u64,
-}
-
-/// The [`UplinkSink`] of one core: routes each frame to its owner core.
-pub struct Router<O> {
-    mesh: MeshEndpoint<GatewayUplink>,
-    owner: O,
-    /// Hand-off counters.
-    pub stats: RouterStats,
-}
-
-impl<O: OwnerCore> Router<O> {
-    /// A router for the core holding `mesh`, with `owner` processing what this core owns.
-    pub fn new(mesh: MeshEndpoint<GatewayUplink>, owner: O) -> Self {
-        Self {
-            mesh,
-            owner,
-            stats: RouterStats::default(),
-        }
-    }
-
-    /// The owner-side core.
-    pub fn owner(&self) -> &O {
-        &self.owner
-    }
-
-    /// Mutable access to the owner-side core.
-    pub fn owner_mut(&mut self) -> &mut O {
-        &mut self.owner
-    }
-
-    /// Hand-off drops by reason.
-    pub fn drops(&self) -> impl Iterator<Item = (DropReason, u64)> {
-        let s = self.stats;
-        [
-            (DropReason::RingFull, s.drop_ring_full),
-            (DropReason::Parse, s.drop_parse),
-            (DropReason::UnhandledKind, s.drop_unhandled_kind),
-        ]
-        .into_iter()
-    }
-}
-
-impl<O: OwnerCore> UplinkSink for Router<O> {
-    fn uplink(&mut self, now: Instant, up: GatewayUplink) {
-        let dev_addr = match PhyPayload::parse(up.phy_payload.as_slice()) {
-            Ok(PhyPayload::Data(f)) => f.dev_addr(),
-            Ok(p)
-                if matches!(
-                    p.mhdr().mtype(),
-                    MType::JoinRequest | MType::RejoinRequest | MType::Proprietary
-                ) =>
-            {
-                self.stats.drop_unhandled_kind += 1;
-                return;
-            }
-            _ => {
-                self.stats.drop_parse += 1;
-                return;
-            }
-        };
-        let dst = owner_of(dev_addr, self.mesh.cores());
-        if dst == self.mesh.core() {
-            self.stats.local += 1;
-            self.owner.handle(now, up);
-        } else if self.mesh.try_send(dst, up).is_ok() {
-            self.stats.forwarded += 1;
-        } else {
-            self.stats.drop_ring_full += 1;
-        }
-    }
-
-    fn on_turn(&mut self, now: Instant) {
-        let Self { mesh, owner, stats } = self;
-        stats.received += mesh.drain(4096, |_, up| owner.handle(now, up)) as u64;
-        owner.on_turn(now);
-    }
-}
 
 /// Where the owner core's application events go (the events hub's publisher).
 pub trait EventSink {
@@ -146,16 +49,65 @@ pub struct NetworkOwner<E> {
     epoch: Instant,
     events: E,
     latency: Option<LatencyRecorder>,
+    downlink: DownlinkDriver,
+    pushes: Option<PushReceiver>,
 }
 
 impl<E: EventSink> NetworkOwner<E> {
-    /// Wraps `core`, publishing its application events to `events`.
+    /// Wraps `core`, publishing its application events to `events` (downlinks with default
+    /// settings, as the only core).
     pub fn new(core: NetworkCore, events: E) -> Self {
         Self {
             core,
             epoch: Instant::now(),
             events,
             latency: None,
+            downlink: DownlinkDriver::new(DownlinkConfig::default(), 0, 1, Micros(0)),
+            pushes: None,
+        }
+    }
+
+    /// Sets the downlink path of core `index` among `cores`.
+    pub fn with_downlink(mut self, config: DownlinkConfig, index: usize, cores: usize) -> Self {
+        self.downlink = DownlinkDriver::new(config, index, cores, Micros(0));
+        self
+    }
+
+    /// Takes application downlink pushes from `pushes`.
+    pub fn with_pushes(mut self, pushes: PushReceiver) -> Self {
+        self.pushes = Some(pushes);
+        self
+    }
+
+    /// The downlink path.
+    pub fn downlink(&self) -> &DownlinkDriver {
+        &self.downlink
+    }
+
+    /// The class A answer to the uplink the last `poll` accepted, if one is owed.
+    fn answer(&mut self, at: Micros, outcome: &UplinkOutcome) {
+        let (dev_addr, dev_eui, fcnt, device_id) = match outcome {
+            UplinkOutcome::Delivered(u) | UplinkOutcome::DeliveredEncrypted(u) => {
+                (u.dev_addr, u.dev_eui, u.fcnt, Some(u.device_id.as_str()))
+            }
+            UplinkOutcome::MacOnly(m) => (m.dev_addr, m.dev_eui, m.fcnt, None),
+            UplinkOutcome::Dropped(_) => return,
+        };
+        let (receptions, settings) = self.core.last_receptions();
+        self.downlink.take_receptions(receptions);
+        let session = self
+            .core
+            .sessions_mut()
+            .candidates_mut(dev_addr)
+            .iter_mut()
+            .find(|s| {
+                s.fcnt_up == Some(fcnt)
+                    && s.dev_eui == dev_eui
+                    && device_id.is_none_or(|d| d == s.device_id)
+            });
+        if let Some(s) = session {
+            self.downlink
+                .after_uplink(at, s, settings, &mut self.events);
         }
     }
 
@@ -206,9 +158,26 @@ impl<E: EventSink> OwnerCore for NetworkOwner<E> {
             .handle_uplink(now, up.phy_payload.as_slice(), up.rx, up.settings);
     }
 
-    fn on_turn(&mut self, now: Instant) {
+    fn downlink_route(&mut self, route: DownlinkRoute) {
+        self.downlink.set_route(route);
+    }
+
+    fn tx_ack(&mut self, now: Instant, ack: TxAck) {
         let at = self.micros(now);
+        let sessions = self.core.sessions_mut();
+        self.downlink.on_tx_ack(at, ack, sessions, &mut self.events);
+    }
+
+    fn on_turn(&mut self, now: Instant, out: &mut Outbox) {
+        let at = self.micros(now);
+        if let Some(p) = &mut self.pushes {
+            for msg in p.drain(256) {
+                self.downlink
+                    .push(msg, self.core.sessions_mut(), &mut self.events);
+            }
+        }
         while let Some(outcome) = self.core.poll(at) {
+            self.answer(at, &outcome);
             match outcome {
                 UplinkOutcome::Delivered(u) | UplinkOutcome::DeliveredEncrypted(u) => {
                     if let Some(r) = &mut self.latency {
@@ -224,6 +193,8 @@ impl<E: EventSink> OwnerCore for NetworkOwner<E> {
                 UplinkOutcome::MacOnly(_) | UplinkOutcome::Dropped(_) => {}
             }
         }
+        self.downlink
+            .poll(at, out, self.core.sessions_mut(), &mut self.events);
     }
 }
 
@@ -237,6 +208,7 @@ pub struct Worker<E> {
     counters: Arc<CoreCounters>,
     published_at: Option<Instant>,
     control: Option<ControlReceiver>,
+    downlink_metrics: Option<(Arc<DownlinkMetrics>, usize)>,
     /// Pushed sessions this core could not install (their DevAddr was full).
     pub sessions_refused: u64,
 }
@@ -252,8 +224,15 @@ impl<E: EventSink> Worker<E> {
             counters,
             published_at: None,
             control: None,
+            downlink_metrics: None,
             sessions_refused: 0,
         }
+    }
+
+    /// Publishes this core's downlink counters as core `core` of `metrics`.
+    pub fn with_downlink_metrics(mut self, metrics: Arc<DownlinkMetrics>, core: usize) -> Self {
+        self.downlink_metrics = Some((metrics, core));
+        self
     }
 
     /// Takes config changes (gateways, sessions) from the control plane's watch on each turn.
@@ -336,28 +315,10 @@ impl<E: EventSink> DatagramHandler for Worker<E> {
             .is_none_or(|t| now.saturating_duration_since(t) >= PUBLISH_EVERY)
         {
             self.counters.store_totals(&self.totals(stats));
-            self.published_at = Some(now);
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn owners_spread_evenly_and_stay_in_range() {
-        for cores in [1, 2, 3, 16] {
-            let mut count = vec![0u32; cores];
-            for a in 0..16_000u32 {
-                let o = owner_of(DevAddr::from_u32(0x2601_0000 + a), cores);
-                count[o] += 1;
+            if let Some((m, core)) = &self.downlink_metrics {
+                m.store(*core, &self.ingress.sink().owner().downlink().stats);
             }
-            let (min, max) = (count.iter().min().unwrap(), count.iter().max().unwrap());
-            assert!(
-                f64::from(*max) / f64::from(*min) < 1.1,
-                "{cores} cores: {count:?}"
-            );
+            self.published_at = Some(now);
         }
     }
 }

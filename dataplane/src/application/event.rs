@@ -1,6 +1,7 @@
 //! Application events: the deduplicated, authenticated and decrypted uplink as an application
-//! receives it, with every gateway's reception. Built on the owner core, published to the events
-//! hub, serialised as JSON for streaming consumers.
+//! receives it, with every gateway's reception, and the fate of the application's downlinks
+//! (queued, sent after the gateway's TX_ACK, failed, acknowledged or not by the device). Built on
+//! the owner core, published to the events hub, serialised as JSON for streaming consumers.
 
 use serde::Serialize;
 use shared::types::{DevAddr, DevEui, Eui64};
@@ -69,12 +70,62 @@ pub struct ApplicationUplink {
     pub received_at_ms: u64,
 }
 
+/// Where and how a downlink went out (for `downlink_sent`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct DownlinkTx {
+    /// The transmitting gateway.
+    pub gateway_eui: Eui64,
+    /// `"rx1"` or `"rx2"`.
+    pub window: &'static str,
+    /// Concentrator time of transmission (µs).
+    pub timestamp_us: u32,
+    /// Frequency in Hz.
+    pub frequency_hz: u32,
+    /// Data-rate index in the device's region.
+    pub data_rate: u8,
+}
+
+/// One application downlink and what became of it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ApplicationDownlink {
+    /// Application the device belongs to.
+    pub application_id: String,
+    /// Device id within the application.
+    pub device_id: String,
+    /// DevEUI, when the device has one.
+    pub dev_eui: Option<DevEui>,
+    /// Session's device address.
+    pub dev_addr: DevAddr,
+    /// The queue item's id (answered by the push).
+    pub id: u64,
+    /// FPort (absent on `downlink_ack`/`downlink_nack`, which know only the id and FCnt).
+    pub fport: Option<u8>,
+    /// Confirmed data down.
+    pub confirmed: bool,
+    /// The frame counter it was sent with, once in a frame.
+    pub fcnt: Option<u32>,
+    /// Where it went out (`downlink_sent`).
+    pub tx: Option<DownlinkTx>,
+    /// Why it failed (`downlink_failed`): a short label.
+    pub reason: Option<String>,
+}
+
 /// Application-level events, filtered by `application_id` for subscribers.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ApplicationEvent {
     /// An uplink reached the application.
     Uplink(ApplicationUplink),
+    /// A downlink was accepted into the device's queue.
+    DownlinkQueued(ApplicationDownlink),
+    /// The gateway accepted the downlink for transmission (TX_ACK without error).
+    DownlinkSent(ApplicationDownlink),
+    /// The downlink will not be sent (`reason`).
+    DownlinkFailed(ApplicationDownlink),
+    /// The device acknowledged the confirmed downlink.
+    DownlinkAck(ApplicationDownlink),
+    /// The device's next uplink did not acknowledge the confirmed downlink.
+    DownlinkNack(ApplicationDownlink),
 }
 
 impl ApplicationEvent {
@@ -82,6 +133,11 @@ impl ApplicationEvent {
     pub fn application_id(&self) -> &str {
         match self {
             Self::Uplink(u) => &u.application_id,
+            Self::DownlinkQueued(d)
+            | Self::DownlinkSent(d)
+            | Self::DownlinkFailed(d)
+            | Self::DownlinkAck(d)
+            | Self::DownlinkNack(d) => &d.application_id,
         }
     }
 }

@@ -34,6 +34,7 @@ fn fcnt(item: Option<SubscriptionItem>) -> Option<u32> {
     match item? {
         SubscriptionItem::Event(e) => match &e.event {
             ApplicationEvent::Uplink(u) => Some(u.fcnt),
+            other => panic!("unexpected event {other:?}"),
         },
         SubscriptionItem::Lagged(n) => panic!("unexpected lag notice ({n})"),
     }

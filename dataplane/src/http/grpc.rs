@@ -9,7 +9,9 @@ use tonic::{Request, Response, Status, transport::server::TcpIncoming};
 
 use super::events::valid_application_id;
 use crate::{
-    application::event::{ApplicationEvent, ApplicationUplink, RadioSettings, RxMetadata},
+    application::event::{
+        ApplicationDownlink, ApplicationEvent, ApplicationUplink, RadioSettings, RxMetadata,
+    },
     events::{HubHandle, SubscribeError, Subscription, SubscriptionItem},
 };
 
@@ -88,6 +90,11 @@ pub fn to_proto(item: &SubscriptionItem) -> StreamItem {
         SubscriptionItem::Lagged(missed) => Item::Lagged(proto::Lagged { missed: *missed }),
         SubscriptionItem::Event(e) => match &e.event {
             ApplicationEvent::Uplink(u) => Item::Uplink(uplink(u)),
+            ApplicationEvent::DownlinkQueued(d) => Item::DownlinkQueued(downlink(d)),
+            ApplicationEvent::DownlinkSent(d) => Item::DownlinkSent(downlink(d)),
+            ApplicationEvent::DownlinkFailed(d) => Item::DownlinkFailed(downlink(d)),
+            ApplicationEvent::DownlinkAck(d) => Item::DownlinkAck(downlink(d)),
+            ApplicationEvent::DownlinkNack(d) => Item::DownlinkNack(downlink(d)),
         },
     };
     StreamItem { item: Some(item) }
@@ -121,6 +128,30 @@ fn uplink(u: &ApplicationUplink) -> proto::ApplicationUplink {
         }),
         rx_metadata: u.rx_metadata.iter().map(rx_metadata).collect(),
         received_at_ms: u.received_at_ms,
+    }
+}
+
+fn downlink(d: &ApplicationDownlink) -> proto::ApplicationDownlink {
+    proto::ApplicationDownlink {
+        application_id: d.application_id.clone(),
+        device_id: d.device_id.clone(),
+        dev_eui: d
+            .dev_eui
+            .map(|e| e.to_be_bytes().to_vec())
+            .unwrap_or_default(),
+        dev_addr: d.dev_addr.to_be_bytes().to_vec(),
+        id: d.id,
+        fport: d.fport.map(u32::from),
+        confirmed: d.confirmed,
+        fcnt: d.fcnt,
+        tx: d.tx.map(|t| proto::DownlinkTx {
+            gateway_eui: t.gateway_eui.to_be_bytes().to_vec(),
+            window: t.window.to_owned(),
+            timestamp_us: t.timestamp_us,
+            frequency_hz: t.frequency_hz,
+            data_rate: u32::from(t.data_rate),
+        }),
+        reason: d.reason.clone().unwrap_or_default(),
     }
 }
 

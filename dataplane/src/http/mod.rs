@@ -5,16 +5,20 @@
 //! |---|---|
 //! | `GET /api/v1/applications/{application_id}/events` | SSE, one JSON object per `data:` |
 //! | `GET /api/v1/applications/{application_id}/events/ws` | WebSocket, one JSON text message each |
+//! | `POST /api/v1/applications/{application_id}/devices/{device_id}/down/push` | queue a downlink ([`downlink`]) |
 //! | `GET /metrics` | Prometheus text exposition 0.0.4 |
 //! | gRPC `dataplane.events.v1.ApplicationEvents/Stream` | the same stream as protobuf ([`grpc`], own listener) |
 //!
-//! Every streamed object has a `type`: `"uplink"` (an [`crate::events::ApplicationEvent`]) or
-//! `"lagged"` with `missed`, the number of events this subscriber lost to a full queue.
+//! Every streamed object has a `type`: `"uplink"`, `"downlink_queued"`, `"downlink_sent"`,
+//! `"downlink_failed"`, `"downlink_ack"`, `"downlink_nack"` (an
+//! [`crate::events::ApplicationEvent`]) or `"lagged"` with `missed`, the number of events this
+//! subscriber lost to a full queue.
 //! Unknown routes answer 404, an application id that is not a valid identifier 400, a full
 //! subscriber table 503; all errors are `{"error": "..."}`.
 
 #![forbid(unsafe_code)]
 
+pub mod downlink;
 mod events;
 pub mod grpc;
 mod metrics;
@@ -25,11 +29,11 @@ use axum::{
     Router,
     http::{StatusCode, header},
     response::{IntoResponse, Response},
-    routing::get,
+    routing::{get, post},
 };
 use tokio::net::TcpListener;
 
-use crate::{events::HubHandle, metrics::Registry};
+use crate::{application::queue::PushSender, events::HubHandle, metrics::Registry};
 
 pub use events::valid_application_id;
 
@@ -48,13 +52,15 @@ impl Default for ApiConfig {
     }
 }
 
-/// What the handlers reach: the events hub and the metrics registry.
+/// What the handlers reach: the events hub, the metrics registry and the downlink push rings.
 #[derive(Clone)]
 pub struct ApiState {
     /// Subscriptions to application events.
     pub hub: HubHandle,
     /// Counters rendered by `/metrics`.
     pub metrics: Arc<Registry>,
+    /// Where downlink pushes go (the cores' rings); `None` answers 503.
+    pub pushes: Option<Arc<PushSender>>,
 }
 
 /// The API's routes.
@@ -67,6 +73,10 @@ pub fn router(state: ApiState) -> Router {
         .route(
             "/api/v1/applications/{application_id}/events/ws",
             get(events::websocket),
+        )
+        .route(
+            "/api/v1/applications/{application_id}/devices/{device_id}/down/push",
+            post(downlink::push),
         )
         .route("/metrics", get(metrics::scrape))
         .fallback(|| async { error(StatusCode::NOT_FOUND, "not found") })

@@ -8,6 +8,7 @@
 //! and the event's own allocations (its `Vec`s and `String`s).
 
 use super::dedup::{Admission, Dedup, DedupConfig, MAX_PHY_LEN};
+use super::downlink::Reception;
 use super::drop::{Counters, DropReason};
 use super::session::Session;
 use super::session_table::{DEFAULT_MAX_CANDIDATES, SessionTable, TableError};
@@ -44,6 +45,8 @@ pub struct NetworkCore {
     dedup: Dedup,
     counters: Counters,
     scratch: [u8; MAX_PHY_LEN],
+    last_rx: Vec<Reception>,
+    last_settings: Option<RadioSettings>,
 }
 
 impl NetworkCore {
@@ -55,6 +58,8 @@ impl NetworkCore {
             dedup: Dedup::new(config.dedup),
             counters: Counters::default(),
             scratch: [0; MAX_PHY_LEN],
+            last_rx: Vec::new(),
+            last_settings: None,
         }
     }
 
@@ -108,6 +113,11 @@ impl NetworkCore {
     /// Call until `None`, then sleep until [`NetworkCore::next_deadline`].
     pub fn poll(&mut self, now: Micros) -> Option<UplinkOutcome> {
         let closed = self.dedup.poll(now, &mut self.scratch)?;
+        // Kept for the downlink path (a reused buffer: no allocation once warm).
+        self.last_rx.clear();
+        self.last_rx
+            .extend(closed.rx.iter().map(|r| Reception::from_rx(r, false, None)));
+        self.last_settings = Some(closed.settings);
         let mut ctx = Context {
             sessions: &mut self.sessions,
             counters: &mut self.counters,
@@ -121,6 +131,13 @@ impl NetworkCore {
             UplinkOutcome::Dropped(r) => self.counters.drop(*r),
         }
         Some(outcome)
+    }
+
+    /// The receptions (gateway, `tmst`, SNR) and radio settings of the uplink the last
+    /// [`NetworkCore::poll`] processed, for its class A downlink; `can_transmit` and the round
+    /// trip are left for the caller, who knows the gateways.
+    pub fn last_receptions(&self) -> (&[Reception], Option<RadioSettings>) {
+        (&self.last_rx, self.last_settings)
     }
 
     /// Every uplink due by `now`, processed in order of window close.

@@ -32,7 +32,7 @@ pub mod uplink;
 pub use self::core::{NetworkConfig, NetworkCore};
 pub use dedup::{Admission, DedupConfig};
 pub use drop::{Counters, DropReason};
-pub use session::{LorawanVersion, Session, SessionKeys, UplinkRecord};
+pub use session::{DeviceClass, LorawanVersion, Session, SessionKeys, UplinkRecord};
 pub use session_table::SessionTable;
 pub use uplink::{MacOnly, UplinkOutcome};
 

@@ -14,6 +14,19 @@ use shared::types::{Aes128Key, DevAddr, DevEui};
 use std::fmt;
 
 use super::Micros;
+use super::downlink::{ConfirmedTracker, DownlinkQueue, RxSettings};
+
+/// The LoRaWAN device class a session operates in (LoRaWAN 1.0.4 §2: A always; B and C on top).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DeviceClass {
+    /// Class A: downlinks only in the two windows after an uplink.
+    #[default]
+    A,
+    /// Class B: also in scheduled ping slots.
+    B,
+    /// Class C: also whenever the device is not transmitting.
+    C,
+}
 
 /// The LoRaWAN version a session speaks: it fixes the MIC form, the keys and FOpts encryption.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -135,6 +148,14 @@ pub struct Session {
     pub last_uplink: Option<UplinkRecord>,
     /// MAC commands received and not yet answered, oldest first.
     pub pending_mac: Vec<MacCommand>,
+    /// Receive-window settings (region defaults until RXParamSetup/RXTimingSetup change them).
+    pub rx_settings: RxSettings,
+    /// Device class.
+    pub class: DeviceClass,
+    /// The application downlink queue.
+    pub queue: DownlinkQueue,
+    /// The confirmed downlink awaiting the device's ACK.
+    pub confirmed_down: ConfirmedTracker,
 }
 
 impl Session {
@@ -162,6 +183,10 @@ impl Session {
             last_conf_fcnt_down: None,
             last_uplink: None,
             pending_mac: Vec::new(),
+            rx_settings: RxSettings::region_defaults(region),
+            class: DeviceClass::A,
+            queue: DownlinkQueue::default(),
+            confirmed_down: ConfirmedTracker::default(),
         }
     }
 

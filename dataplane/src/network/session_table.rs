@@ -95,6 +95,19 @@ impl SessionTable {
             .find(|s| s.application_id == application_id && s.device_id == device_id)
     }
 
+    /// The session of the device with this application and device id, mutable (the downlink
+    /// path: queue, counters).
+    pub fn get_by_device_id_mut(
+        &mut self,
+        application_id: &str,
+        device_id: &str,
+    ) -> Option<&mut Session> {
+        let addr = *self.by_id.get(application_id)?.get(device_id)?;
+        self.candidates_mut(addr)
+            .iter_mut()
+            .find(|s| s.application_id == application_id && s.device_id == device_id)
+    }
+
     /// Inserts a session, replacing the one with the same device id or DevEUI (wherever its
     /// DevAddr was). Returns the replaced session; refuses when the DevAddr is full, leaving the
     /// table unchanged.

@@ -101,6 +101,9 @@ pub fn apply_session(core: &mut NetworkCore, msg: ControlMsg) -> Result<(), Stri
                     session.last_uplink = r.last_uplink;
                     session.pending_mac = r.pending_mac.clone();
                     session.uplink_channels = r.uplink_channels.clone();
+                    session.rx_settings = r.rx_settings;
+                    session.queue = r.queue.clone();
+                    session.confirmed_down = r.confirmed_down;
                 }
             }
             core.insert_session(session)

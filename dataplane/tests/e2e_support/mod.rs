@@ -18,7 +18,7 @@ use dataplane::gateway::registry::{GatewayRecord, GatewayRegistry};
 use dataplane::node::{self, Node};
 use dataplane::sync::session_file::SessionRecord;
 use lrwn::{AES128Key, MACVersion};
-use semtech_udp::client_runtime::{ClientRx, ClientTx, Event, UdpRuntime};
+use semtech_udp::client_runtime::{ClientRx, ClientTx, DownlinkRequest, Event, UdpRuntime};
 use semtech_udp::push_data::{self, CRC, RxPk, RxPkV1};
 use semtech_udp::{Bandwidth, CodingRate, DataRate, MacAddress, Modulation, SpreadingFactor};
 use shared::types::{Aes128Key, DevAddr, DevEui, Eui64};
@@ -127,6 +127,30 @@ impl Gateway {
         self.tx.send(packet).await.expect("gateway runtime running");
     }
 
+    /// The next PULL_RESP the server sends this gateway, within [`WAIT`].
+    pub async fn downlink(&mut self) -> DownlinkRequest {
+        self.downlink_within(WAIT)
+            .await
+            .unwrap_or_else(|| panic!("gateway {:016x}: no PULL_RESP in time", self.eui))
+    }
+
+    /// The next PULL_RESP if one comes within `wait`.
+    pub async fn downlink_within(&mut self, wait: Duration) -> Option<DownlinkRequest> {
+        let deadline = Instant::now() + wait;
+        loop {
+            let e = tokio::time::timeout_at(deadline, self.events.recv())
+                .await
+                .ok()??;
+            match e {
+                Event::DownlinkRequest(r) => return Some(r),
+                Event::LostConnection | Event::UnableToParseUdpFrame(..) => {
+                    panic!("gateway {:016x}: {e:?}", self.eui)
+                }
+                Event::Reconnected => {}
+            }
+        }
+    }
+
     /// Stops the runtime and checks that it never lost the server nor got a datagram it could
     /// not parse (every PUSH_ACK and PULL_ACK was well formed).
     pub async fn close(mut self) {
@@ -225,16 +249,35 @@ impl Device {
     /// An unconfirmed data uplink on `fport` carrying `payload`, with the full 32-bit `fcnt`
     /// in the MIC and cipher and its low 16 bits on air; built, encrypted and MIC'd by `lrwn`.
     pub fn uplink(&self, fcnt: u32, fport: u8, payload: &[u8]) -> Vec<u8> {
+        self.frame(fcnt, fport, payload, false, false)
+    }
+
+    /// A data uplink, confirmed or not, with FCtrl.ACK as given; built by `lrwn` (the 1.1 MIC
+    /// with ACK set uses ConfFCnt 0 here: tests acknowledge only 1.0 downlinks).
+    pub fn frame(
+        &self,
+        fcnt: u32,
+        fport: u8,
+        payload: &[u8],
+        confirmed: bool,
+        ack: bool,
+    ) -> Vec<u8> {
         let key = |i: usize| AES128Key::from_bytes(self.keys[i]);
         let mut phy = lrwn::PhyPayload {
             mhdr: lrwn::MHDR {
-                f_type: lrwn::FType::UnconfirmedDataUp,
+                f_type: match confirmed {
+                    true => lrwn::FType::ConfirmedDataUp,
+                    false => lrwn::FType::UnconfirmedDataUp,
+                },
                 major: lrwn::Major::LoRaWANR1,
             },
             payload: lrwn::Payload::MACPayload(lrwn::MACPayload {
                 fhdr: lrwn::FHDR {
                     devaddr: lrwn::DevAddr::from_be_bytes(self.addr.to_be_bytes()),
-                    f_ctrl: lrwn::FCtrl::default(),
+                    f_ctrl: lrwn::FCtrl {
+                        ack,
+                        ..Default::default()
+                    },
                     f_cnt: fcnt,
                     f_opts: lrwn::MACCommandSet::new(vec![]),
                 },

@@ -85,6 +85,7 @@ pub async fn start(cores: usize, config: HubConfig, hold_drainer: bool) -> Serve
     let state = ApiState {
         hub: hub.clone(),
         metrics: Arc::clone(&metrics),
+        pushes: None,
     };
     tokio::spawn(http::serve(listener, state, std::future::pending()));
     Server {
@@ -167,9 +168,30 @@ pub async fn request(
     path: &str,
     headers: &str,
 ) -> (u16, String, String) {
+    request_with_body(addr, method, path, headers, "").await
+}
+
+/// `POST path` with a JSON `body`; reads the whole response.
+pub async fn post(addr: SocketAddr, path: &str, body: &str) -> (u16, String, String) {
+    let headers = format!(
+        "Content-Type: application/json\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    request_with_body(addr, "POST", path, &headers, body).await
+}
+
+/// Sends `method path` with extra header lines and `body`, and reads the whole response.
+pub async fn request_with_body(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &str,
+    body: &str,
+) -> (u16, String, String) {
     let mut s = TcpStream::connect(addr).await.expect("connect");
-    let req =
-        format!("{method} {path} HTTP/1.1\r\nHost: test\r\n{headers}Connection: close\r\n\r\n");
+    let req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: test\r\n{headers}Connection: close\r\n\r\n{body}"
+    );
     s.write_all(req.as_bytes()).await.expect("write");
     let mut raw = Vec::new();
     timeout(WAIT, s.read_to_end(&mut raw))

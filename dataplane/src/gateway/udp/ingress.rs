@@ -1,10 +1,12 @@
 //! Semtech UDP ingress on one core: PUSH_DATA and PULL_DATA are acknowledged at once, registered
 //! gateways' `rxpk`s become [`GatewayUplink`]s for the sink, `stat` reports and the downlink
-//! address (from the last PULL_DATA) are kept per gateway. Everything else is a counted drop.
+//! address (from the last PULL_DATA) are kept per gateway and, when new or changed, handed to the
+//! sink as a [`DownlinkRoute`] (the sink tells every core); TX_ACKs go to the sink, which routes
+//! them to the core that sent the PULL_RESP. Everything else is a counted drop.
 
 use crate::application::event::{RadioSettings, RxMetadata};
 use crate::drop::DropReason;
-use crate::gateway::{GatewayUplink, UplinkSink, registry::GatewayRegistry};
+use crate::gateway::{DownlinkRoute, GatewayUplink, TxAck, UplinkSink, registry::GatewayRegistry};
 use crate::runtime::udp::{DatagramHandler, Outbox, UdpStats};
 use shared::semtech_udp::{CrcStatus, DataRate, Packet, RxPk, Stat};
 use shared::types::Eui64;
@@ -120,8 +122,8 @@ impl<S: UplinkSink> SemtechUdpIngress<S> {
 }
 
 impl<S: UplinkSink> DatagramHandler for SemtechUdpIngress<S> {
-    fn on_turn(&mut self, now: Instant, _out: &mut Outbox, _stats: &UdpStats) {
-        self.sink.on_turn(now);
+    fn on_turn(&mut self, now: Instant, out: &mut Outbox, _stats: &UdpStats) {
+        self.sink.on_turn(now, out);
     }
 
     fn on_datagram(&mut self, now: Instant, from: SocketAddr, data: &[u8], out: &mut Outbox) {
@@ -158,22 +160,49 @@ impl<S: UplinkSink> DatagramHandler for SemtechUdpIngress<S> {
                     self.sink.uplink(now, gateway_uplink(eui, rx));
                 }
             }
-            Packet::PullData { gateway_eui, .. } => {
+            Packet::PullData {
+                gateway_eui,
+                version,
+                ..
+            } => {
                 if self.registry.get(gateway_eui).is_none() {
                     self.stats.drop_unknown_gateway += 1;
                     return;
                 }
                 self.ack(&packet, from, out);
                 self.stats.pull_data += 1;
-                self.touch(*gateway_eui, now).downlink_addr = Some(from);
+                let (eui, version) = (*gateway_eui, *version);
+                let link = self.touch(eui, now);
+                if link.downlink_addr.replace(from) != Some(from) {
+                    self.sink.downlink_route(DownlinkRoute {
+                        eui,
+                        addr: from,
+                        version,
+                    });
+                }
             }
-            Packet::TxAck { gateway_eui, .. } => {
+            Packet::TxAck {
+                gateway_eui,
+                token,
+                ack,
+                ..
+            } => {
                 if self.registry.get(gateway_eui).is_none() {
                     self.stats.drop_unknown_gateway += 1;
                     return;
                 }
                 self.stats.tx_ack += 1;
-                self.touch(*gateway_eui, now);
+                let eui = *gateway_eui;
+                self.touch(eui, now);
+                let error = ack.as_ref().and_then(|a| a.error);
+                self.sink.tx_ack(
+                    now,
+                    TxAck {
+                        eui,
+                        token: *token,
+                        error,
+                    },
+                );
             }
             Packet::PushAck { .. } | Packet::PullAck { .. } | Packet::PullResp { .. } => {
                 self.stats.drop_unexpected += 1;
@@ -230,6 +259,7 @@ fn gateway_uplink(gateway_eui: Eui64, rx: &RxPk) -> GatewayUplink {
 mod tests {
     use super::*;
     use crate::gateway::registry::GatewayRecord;
+    use shared::semtech_udp::TxError;
 
     #[derive(Default)]
     struct Collect(Vec<GatewayUplink>);
@@ -343,5 +373,62 @@ mod tests {
             (s.drop_unknown_gateway, s.drop_parse, s.drop_unexpected),
             (2, 4, 1)
         );
+    }
+
+    #[derive(Default)]
+    struct Downlinks {
+        routes: Vec<DownlinkRoute>,
+        acks: Vec<TxAck>,
+    }
+    impl UplinkSink for Downlinks {
+        fn uplink(&mut self, _now: Instant, _up: GatewayUplink) {}
+        fn downlink_route(&mut self, route: DownlinkRoute) {
+            self.routes.push(route);
+        }
+        fn tx_ack(&mut self, _now: Instant, ack: TxAck) {
+            self.acks.push(ack);
+        }
+    }
+
+    #[test]
+    fn routes_are_reported_when_new_or_moved_and_tx_acks_go_to_the_sink() {
+        let reg = GatewayRegistry::new([GatewayRecord {
+            eui: Eui64::from_u64(GW),
+            id: "gw".into(),
+            region: None,
+        }])
+        .unwrap();
+        let mut ing = SemtechUdpIngress::new(Arc::new(reg), Downlinks::default());
+        let mut out = Outbox::default();
+        let (a, b): (SocketAddr, SocketAddr) = (
+            "127.0.0.1:40000".parse().unwrap(),
+            "127.0.0.1:40001".parse().unwrap(),
+        );
+        for from in [a, a, b] {
+            ing.on_datagram(Instant::now(), from, &datagram(2, GW, ""), &mut out);
+        }
+        let addrs: Vec<SocketAddr> = ing.sink().routes.iter().map(|r| r.addr).collect();
+        assert_eq!(addrs, vec![a, b], "a repeated PULL_DATA is not news");
+        let acks: &[(&str, Option<TxError>)] = &[
+            ("", None),
+            (r#"{"txpk_ack":{"error":"NONE"}}"#, Some(TxError::None)),
+            (
+                r#"{"txpk_ack":{"error":"TOO_LATE"}}"#,
+                Some(TxError::TooLate),
+            ),
+        ];
+        for (json, _) in acks {
+            ing.on_datagram(Instant::now(), b, &datagram(5, GW, json), &mut out);
+        }
+        ing.on_datagram(Instant::now(), b, &datagram(5, GW + 1, ""), &mut out);
+        let got: Vec<(u16, Option<TxError>)> = ing
+            .sink()
+            .acks
+            .iter()
+            .map(|a| (a.token.to_u16(), a.error))
+            .collect();
+        let want: Vec<(u16, Option<TxError>)> = acks.iter().map(|(_, e)| (0x1234, *e)).collect();
+        assert_eq!(got, want, "unknown gateways' TX_ACKs are dropped");
+        assert_eq!(ing.stats.tx_ack, 3);
     }
 }
