@@ -30,7 +30,7 @@ pub struct LiveCounters {
     pub events: AtomicU64,
     /// Uplinks awaiting their event (sent minus delivered minus expired).
     pub pending: AtomicU64,
-    /// Losses seen by the consumer so far (no event, duplicate, unknown, lagged).
+    /// Losses seen by the consumer so far (no event, duplicate, unknown).
     pub event_losses: AtomicU64,
     /// Latency p50 so far, µs (published by the consumer).
     pub p50_us: AtomicU64,

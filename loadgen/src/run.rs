@@ -159,7 +159,7 @@ pub fn run(
             prev = cur;
             if scenario.progress {
                 eprintln!(
-                    "[{:>3}s] sent {:>7}/s  events {:>7}/s  p50 {:>7.2} ms  p99 {:>7.2} ms  pending {:>6}  lost: no-event/dup/lagged {} push-ack {} send-err {}",
+                    "[{:>3}s] sent {:>7}/s  events {:>7}/s  p50 {:>7.2} ms  p99 {:>7.2} ms  pending {:>6}  lost: event {} push-ack {} send-err {}",
                     sec.t,
                     sec.uplinks,
                     sec.events,
@@ -245,6 +245,8 @@ fn assemble(
         throttled,
         cost: Cost {
             cpu_s,
+            user_s: cpu1.user_s - cpu0.user_s,
+            sys_s: cpu1.sys_s - cpu0.sys_s,
             cpu_us_per_uplink: cpu_s * 1e6 / uplinks.max(1) as f64,
             cpu_us_per_datagram: cpu_s * 1e6 / datagrams.max(1) as f64,
             max_rss_mib: cpu1.max_rss_kib as f64 / 1024.0,

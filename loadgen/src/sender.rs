@@ -28,6 +28,30 @@ use std::net::UdpSocket;
 use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant, SystemTime};
 
+/// Copies sent, and uplinks generated, per loop turn at most.
+const BATCH: usize = 64;
+
+/// Receive and send buffer size asked for (Linux caps it at `net.core.rmem_max`/`wmem_max`).
+const SOCKET_BUFFER: usize = 4 << 20;
+
+/// A non-blocking UDP socket connected to `target`, with large buffers.
+fn open_socket(target: std::net::SocketAddr) -> std::io::Result<UdpSocket> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let domain = Domain::for_address(target);
+    let socket = Socket::new(domain, Type::DGRAM, Some(Protocol::UDP))?;
+    // Best effort: a smaller buffer only makes ack losses under burst more likely, and counted.
+    let _ = socket.set_recv_buffer_size(SOCKET_BUFFER);
+    let _ = socket.set_send_buffer_size(SOCKET_BUFFER);
+    let any: std::net::SocketAddr = match target {
+        std::net::SocketAddr::V4(_) => ([0, 0, 0, 0], 0).into(),
+        std::net::SocketAddr::V6(_) => (std::net::Ipv6Addr::UNSPECIFIED, 0).into(),
+    };
+    socket.bind(&any.into())?;
+    socket.connect(&target.into())?;
+    socket.set_nonblocking(true)?;
+    Ok(socket.into())
+}
+
 /// What a sender thread works with.
 pub struct SenderCtx<'a> {
     /// This thread's index.
@@ -107,13 +131,7 @@ pub fn run(ctx: SenderCtx<'_>) -> std::io::Result<SenderResult> {
     let timeout = s.ack_timeout.0.as_nanos() as u64;
     let mut socks = Vec::with_capacity(s.sockets);
     for _ in 0..s.sockets {
-        let bind = match s.target {
-            std::net::SocketAddr::V4(_) => "0.0.0.0:0",
-            std::net::SocketAddr::V6(_) => "[::]:0",
-        };
-        let socket = UdpSocket::bind(bind)?;
-        socket.connect(s.target)?;
-        socket.set_nonblocking(true)?;
+        let socket = open_socket(s.target)?;
         socks.push(Sock {
             socket,
             push: AckTracker::new(s.window, timeout),
@@ -196,11 +214,13 @@ pub fn run(ctx: SenderCtx<'_>) -> std::io::Result<SenderResult> {
             }
         }
 
-        // 2. Due copies.
+        // 2. Due copies, a batch per turn so replies are read between batches.
+        let mut sent_now = 0;
         while let Some(Reverse(c)) = heap.peek() {
-            if c.due_ns > now {
+            if c.due_ns > now || sent_now == BATCH {
                 break;
             }
+            sent_now += 1;
             let sock = &mut socks[sock_of(c.gateway)];
             if !sock.push.has_room() {
                 break;
@@ -240,7 +260,7 @@ pub fn run(ctx: SenderCtx<'_>) -> std::io::Result<SenderResult> {
                     last_refill = now;
                     tokens.floor() as usize
                 }
-                Rate::Max => 64,
+                Rate::Max => BATCH,
             };
             let mut made = 0;
             while made < want {
@@ -371,11 +391,16 @@ pub fn run(ctx: SenderCtx<'_>) -> std::io::Result<SenderResult> {
             }
         }
         if !busy {
-            std::thread::sleep(Duration::from_micros(if heap.is_empty() {
-                200
-            } else {
-                50
-            }));
+            // Sleep until the next copy or token is due (at most 1 ms, so replies are read).
+            let next_copy = heap.peek().map_or(u64::MAX, |Reverse(c)| c.due_ns);
+            let next_token = match s.rate {
+                Rate::PerSecond(_) if generating => {
+                    now + ((1.0 - tokens).max(0.0) / per_thread * 1e9) as u64
+                }
+                _ => u64::MAX,
+            };
+            let wake = next_copy.min(next_token).min(now + 1_000_000);
+            std::thread::sleep(Duration::from_nanos(wake.saturating_sub(now).max(20_000)));
         }
     }
     if !batch.is_empty() {
