@@ -151,7 +151,8 @@ pub fn consume(ctx: ConsumerCtx<'_>, mut tracker: Tracker) -> Result<Tracker, Ev
                     }
                 }
                 Some(Item::Lagged(l)) => tracker.lagged(l.missed),
-                None => {}
+                // Downlink events are not measured by this consumer yet.
+                Some(_) | None => {}
             }
         }
         let before = tracker.open() as u64;
