@@ -14,5 +14,6 @@
 
 pub mod buf_ring;
 pub mod cores;
+pub mod file_log;
 pub mod mesh;
 pub mod udp;
