@@ -44,7 +44,11 @@ fn child(root: &Path) {
     let seed = partition(recovered, 1, |_| 0).pop().unwrap_or_default();
     let mut j = Journal::open(root, 0, config(), seed).expect("open");
     let mut up: Vec<u32> = (0..KEYS)
-        .map(|i| j.state(&key(i)).and_then(|s| s.fcnt_up).map_or(0, |f| f + 1))
+        .map(|i| {
+            j.state(&key(i))
+                .and_then(|s| s.fcnt_up)
+                .map_or(0, |f| f + 1)
+        })
         .collect();
     let mut leases: Vec<_> = (0..KEYS).map(|i| j.n_fcnt_down_lease(&key(i), 0)).collect();
     let mut held = DurableQueue::new();
@@ -142,7 +146,7 @@ fn kill_9_at_random_moments_never_reuses_a_counter() {
     let (mut ups, mut downs, mut torn) = (0usize, 0usize, 0usize);
     let t0 = Instant::now();
     for run in 0..RUNS {
-        let delay = Duration::from_millis(fastrand::u64(0..120));
+        let delay = Duration::from_millis(fastrand::u64(0..60));
         let lines = run_and_kill(&root, delay);
         let mut printed_up: HashMap<u32, u32> = HashMap::new();
         let mut printed_down: HashMap<u32, u32> = HashMap::new();
@@ -167,16 +171,25 @@ fn kill_9_at_random_moments_never_reuses_a_counter() {
         torn += r.stats.torn_tails;
         for (k, f) in printed_up {
             let got = r.sessions.get(&key(k)).and_then(|s| s.fcnt_up);
-            assert!(got >= Some(f), "run {run}: FCntUp {f} of {k} printed, recovered {got:?}");
+            assert!(
+                got >= Some(f),
+                "run {run}: FCntUp {f} of {k} printed, recovered {got:?}"
+            );
         }
         for (k, v) in printed_down {
             let limit = r.sessions.get(&key(k)).map_or(0, |s| s.n_fcnt_down_limit);
-            assert!(v < limit, "run {run}: NFCntDown {v} of {k} sent, lease limit {limit}");
+            assert!(
+                v < limit,
+                "run {run}: NFCntDown {v} of {k} sent, lease limit {limit}"
+            );
         }
     }
     eprintln!(
         "{RUNS} kills in {:?}: {ups} uplink and {downs} downlink counters checked, {torn} torn tails seen",
         t0.elapsed()
     );
-    assert!(ups > RUNS && downs > RUNS, "too little work to mean anything");
+    assert!(
+        ups > RUNS && downs > RUNS,
+        "too little work to mean anything"
+    );
 }

@@ -136,7 +136,8 @@ mod tests {
 
     #[test]
     fn names() {
-        let cases: [(&str, Option<(u64, Option<FileKind>)>); 7] = [
+        type Parsed = Option<(u64, Option<FileKind>)>;
+        let cases: [(&str, Parsed); 7] = [
             (
                 "seg-000000000000002a.log",
                 Some((42, Some(FileKind::Segment))),

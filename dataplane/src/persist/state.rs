@@ -106,7 +106,8 @@ mod tests {
     fn replay_cases() {
         let mac1 = [1u8, 2];
         let mac2 = [3u8, 4, 5];
-        let cases: [(&str, Vec<(u32, Change<'_>)>, Option<SessionState>); 6] = [
+        type Case<'a> = (&'a str, Vec<(u32, Change<'a>)>, Option<SessionState>);
+        let cases: [Case<'_>; 6] = [
             (
                 "counters take the maximum",
                 vec![
