@@ -15,7 +15,12 @@
 //!
 //! Checkpoints ([`checkpoint`]) snapshot every session's state and drop older segments;
 //! [`recover`] reads each core's latest snapshot and the segments after it, merged across
-//! cores, ignoring a torn tail. Measured by `cargo run --release -p bench --bin recovery`.
+//! cores, ignoring a torn tail.
+//!
+//! Measured by `cargo run --release -p bench --bin recovery` (2-vCPU dev VM under other builds'
+//! load, one run): group commit at 1 ms carried 1.5 M appends/s with 204 `fdatasync`s/s where
+//! syncing every record managed 273 appends/s (x5600); recovering 1M sessions plus a 1M-record
+//! tail took 2.0 s wall (1.3 s CPU), x80 a plain warm read of the same 61 MB.
 //!
 //! Seams the caller owns: which core journals which session (recovery merges all cores, so a
 //! changed core count still recovers; [`partition`] splits the result), and the floor under
@@ -47,7 +52,9 @@ pub fn partition(
     cores: usize,
     owner: impl Fn(&SessionKey) -> usize,
 ) -> Vec<SessionStates> {
-    let mut out: Vec<SessionStates> = (0..cores.max(1)).map(|_| SessionStates::new()).collect();
+    let mut out: Vec<SessionStates> = (0..cores.max(1))
+        .map(|_| SessionStates::default())
+        .collect();
     let last = out.len() - 1;
     for (key, state) in sessions {
         let core = owner(&key).min(last);

@@ -88,6 +88,15 @@ pub fn recover(root: &Path) -> Result<Recovered, RecoverError> {
         all.extend(live_files(&dir).map_err(io_err(&dir))?);
     }
     all.sort();
+    // 35 bytes or more a session in a snapshot: size the map once rather than rehashing it.
+    let snapshot_bytes: u64 = all
+        .iter()
+        .filter(|f| f.kind == FileKind::Snapshot)
+        .filter_map(|f| fs::metadata(&f.path).ok())
+        .map(|m| m.len())
+        .sum();
+    out.sessions
+        .reserve(usize::try_from(snapshot_bytes / 35).unwrap_or(0));
     for file in &all {
         let bytes = fs::read(&file.path).map_err(io_err(&file.path))?;
         out.stats.files += 1;
@@ -98,10 +107,6 @@ pub fn recover(root: &Path) -> Result<Recovered, RecoverError> {
 }
 
 fn replay_file(bytes: &[u8], file: &JournalFile, out: &mut Recovered) -> Result<(), RecoverError> {
-    if file.kind == FileKind::Snapshot {
-        // About 40 bytes a session: size the map once rather than rehashing through it.
-        out.sessions.reserve(bytes.len() / 40);
-    }
     let mut frames = Frames::new(bytes);
     let mut sessions = 0u64;
     let mut ended = None;

@@ -14,7 +14,7 @@ fn k(a: u32) -> SessionKey {
 }
 
 fn open(root: &Path, config: JournalConfig) -> Journal {
-    Journal::open(root, 0, config, SessionStates::new()).expect("open")
+    Journal::open(root, 0, config, SessionStates::default()).expect("open")
 }
 
 fn segments(root: &Path) -> usize {
