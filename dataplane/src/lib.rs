@@ -13,6 +13,7 @@ pub mod http;
 pub mod metrics;
 pub mod network;
 pub mod node;
+pub mod persist;
 pub mod runtime;
 pub mod sync;
 pub mod worker;
