@@ -8,5 +8,7 @@
 //!   session keys and the device's next join state out; the caller persists that state).
 #![forbid(unsafe_code)]
 
+pub mod api;
+pub mod identity;
 pub mod join;
 pub mod store;

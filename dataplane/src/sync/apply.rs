@@ -429,10 +429,7 @@ mod tests {
                 (new, "upsert", "a".into(), false)
             ]
         );
-        assert_eq!(
-            st.dev_addr("app", "a"),
-            Some(DevAddr::from_u32(moved_to))
-        );
+        assert_eq!(st.dev_addr("app", "a"), Some(DevAddr::from_u32(moved_to)));
         let deleted = run(
             &mut st,
             vec![ev(
