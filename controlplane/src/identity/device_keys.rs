@@ -80,11 +80,10 @@ impl fmt::Debug for DeviceKeysView {
 }
 
 fn parse_key(v: &mut Violations, field: &str, hex: &str) -> Option<Aes128Key> {
-    let k = v.check(
+    v.check(
         field,
         hex.parse::<Aes128Key>().map_err(|_| "want 32 hex digits"),
-    );
-    k
+    )
 }
 
 impl IdentityServer {

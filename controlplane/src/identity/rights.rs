@@ -139,7 +139,13 @@ mod tests {
 
     #[test]
     fn expansion_by_table() {
-        let cases: &[(&str, &[Right], &[Right], &[Right])] = &[
+        type Case = (
+            &'static str,
+            &'static [Right],
+            &'static [Right],
+            &'static [Right],
+        );
+        let cases: &[Case] = &[
             // (name, granted, must hold, must lack)
             (
                 "atomic stays atomic",
