@@ -25,6 +25,8 @@ pub struct Config {
     pub join: JoinServerConfig,
     /// How the watch polls the change log and keeps streams alive.
     pub watch: WatchSection,
+    /// Identity Server settings.
+    pub identity: IdentitySection,
     /// Log filter (`tracing_subscriber::EnvFilter` syntax); `RUST_LOG` wins when set.
     pub log: String,
 }
@@ -63,6 +65,29 @@ pub struct ScyllaSection {
     pub replication: String,
 }
 
+/// Identity Server settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IdentitySection {
+    /// The admin user created on first start (when the store has no user).
+    pub admin_user_id: String,
+    /// Its password; unset: one is generated and printed once.
+    pub admin_password: Option<String>,
+    /// Label of the KEK (in `[join.key_vault.keks]`) new device keys are wrapped with; empty:
+    /// stored unwrapped (development only).
+    pub kek_label: String,
+}
+
+impl Default for IdentitySection {
+    fn default() -> Self {
+        Self {
+            admin_user_id: "admin".into(),
+            admin_password: None,
+            kek_label: String::new(),
+        }
+    }
+}
+
 /// Watch timing.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -81,6 +106,7 @@ impl Default for Config {
             http_bind: SocketAddr::from(([127, 0, 0, 1], 8885)),
             join: JoinServerConfig::default(),
             watch: WatchSection::default(),
+            identity: IdentitySection::default(),
             log: "info".into(),
         }
     }

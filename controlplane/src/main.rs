@@ -1,9 +1,11 @@
 //! The control plane binary: loads the config, opens the store it names (the one place that
-//! picks a backend), builds the Join Server, and serves the plane-to-plane API to data-plane
-//! nodes and `/metrics` over HTTP until SIGTERM or SIGINT.
+//! picks a backend), creates the admin on first start, and serves the plane-to-plane API to
+//! data-plane nodes, the HTTP/JSON API and `/metrics` until SIGTERM or SIGINT.
 
 use anyhow::Context;
+use controlplane::api::http::{self as http_api, ApiState};
 use controlplane::config::{Backend, Config};
+use controlplane::identity::{IdentityServer, bootstrap};
 use controlplane::join::{JoinServer, KeyVault};
 use controlplane::push::PlaneService;
 use controlplane::store::{Store, embedded::EmbeddedStore, scylla::ScyllaStore};
@@ -69,8 +71,29 @@ async fn run(config: Config) -> anyhow::Result<()> {
     let store = open_store(&config).await?;
     let js = Arc::new(JoinServer::new(&config.join).context("join server configuration")?);
     let vault = Arc::new(KeyVault::from_config(&config.join.key_vault));
+    let identity = IdentityServer::new(
+        store.clone(),
+        (*vault).clone(),
+        config.identity.kek_label.clone(),
+    );
+    if let Some(b) = bootstrap(
+        &identity,
+        &config.identity.admin_user_id,
+        config.identity.admin_password.clone(),
+    )
+    .await
+    .context("admin bootstrap")?
+    {
+        // Shown once, on the terminal only: the store keeps hashes.
+        println!("first start: admin user {:?}", b.user_id);
+        if let Some(p) = &b.generated_password {
+            println!("  password: {p}");
+        }
+        println!("  API key:  {}", b.api_key);
+    }
     let plane = PlaneService::new(store, js, vault, config.watch.to_settings());
     let metrics = plane.metrics.clone();
+    let api = ApiState::new(identity);
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
@@ -90,12 +113,13 @@ async fn run(config: Config) -> anyhow::Result<()> {
             stopped(stop_rx.clone()),
         ),
     );
-    let app = axum::Router::new().route(
+    let api_metrics = api.clone();
+    let app = http_api::router(api).route(
         "/metrics",
         axum::routing::get(move || {
-            let m = metrics.clone();
+            let (m, a) = (metrics.clone(), api_metrics.clone());
             async move {
-                let mut out = String::new();
+                let mut out = http_api::render_metrics(&a);
                 m.render(&mut out);
                 out
             }
