@@ -80,14 +80,24 @@ fn main() {
         });
         report::load_header(&load);
         if opts.only != "sockets" {
-            let full: Vec<_> = (0..opts.reps)
-                .map(|_| run::in_process(&load, &opts))
+            // Parsers interleaved per repetition so drift on the shared VM hits both alike.
+            let mut full = vec![Vec::new(); opts.parsers.len()];
+            let mut ingress = vec![Vec::new(); opts.parsers.len()];
+            for _ in 0..opts.reps {
+                for (i, &p) in opts.parsers.iter().enumerate() {
+                    full[i].push(run::in_process(&load, &opts, p));
+                    if opts.only != "pipeline" {
+                        ingress[i].push(run::ingress_only(&load, &opts, p));
+                    }
+                }
+            }
+            let medians: Vec<_> = opts
+                .parsers
+                .iter()
+                .zip(full.iter().zip(&ingress))
+                .map(|(p, (f, i))| report::in_process(&format!("{p:?}").to_lowercase(), f, i))
                 .collect();
-            let ingress: Vec<_> = (0..opts.reps)
-                .filter(|_| opts.only != "pipeline")
-                .map(|_| run::ingress_only(&load, &opts))
-                .collect();
-            report::in_process(&full, &ingress);
+            report::parser_ratio(&medians);
         }
         if opts.only == "inproc" || opts.only == "pipeline" {
             continue;
