@@ -1,5 +1,7 @@
-//! Semtech UDP PUSH_DATA parsing: serde_json (shipping) against sonic-rs and simd-json on the
-//! same borrowed body types (`PushDataJson`) and the same validation (`PushData::from_json`).
+//! Semtech UDP PUSH_DATA parsing: serde_json (the reference path) against sonic-rs and
+//! simd-json on the same borrowed body types (`PushDataJson`) and the same validation
+//! (`PushData::from_json`), and the shipping scanner fast path (`PushData::parse_into` into a
+//! reused `PushData`; bodies with `stat` fall back to serde, so that row shows the fallback).
 //!
 //! Shapes: 1, 2, 4 and 8 `rxpk` of SX1302 size (time, tmst, chan, rfch, freq, stat, modu, datr,
 //! codr, rssi, rssis, lsnr, foff, size, data with 12–51-byte payloads), with and without `stat`.
@@ -136,11 +138,14 @@ fn main() {
         assert_eq!(with_serde_json(body(d)), want, "{name}: serde_json");
         assert_eq!(with_sonic(body(d)), want, "{name}: sonic-rs");
         assert_eq!(with_simd(body(d), &mut scratch), want, "{name}: simd-json");
+        let mut reused = PushData::default();
+        PushData::parse_into(body(d), &mut reused).unwrap();
+        assert_eq!(reused, want, "{name}: scanner");
     }
 
     println!("semtech_udp PUSH_DATA parse, ns/packet (same run; ratio = other / serde_json)");
     println!(
-        "{:<14} {:>6} {:>10} {:>10} {:>7} {:>10} {:>7} {:>12} {:>10}",
+        "{:<14} {:>6} {:>10} {:>10} {:>7} {:>10} {:>7} {:>12} {:>10} {:>8} {:>7}",
         "shape",
         "bytes",
         "serde_json",
@@ -149,8 +154,11 @@ fn main() {
         "simd-json",
         "ratio",
         "Packet::parse",
-        "json only"
+        "json only",
+        "scanner",
+        "ratio"
     );
+    let mut reused = PushData::default();
     for (name, d) in &shapes {
         let b = body(d);
         let iters = 200_000 / (b.len() as u32 / 100 + 1);
@@ -166,11 +174,15 @@ fn main() {
                 serde_json::from_slice::<PushDataJson<'_>>(black_box(b)).unwrap(),
             ))
         });
+        let scan = ns_per_packet(iters, || {
+            let _ = black_box(PushData::parse_into(black_box(b), &mut reused));
+        });
         println!(
-            "{name:<14} {:>6} {sj:>10.0} {so:>10.0} {:>7.2} {si:>10.0} {:>7.2} {full:>12.0} {json:>10.0}",
+            "{name:<14} {:>6} {sj:>10.0} {so:>10.0} {:>7.2} {si:>10.0} {:>7.2} {full:>12.0} {json:>10.0} {scan:>8.0} {:>7.2}",
             d.len(),
             so / sj,
-            si / sj
+            si / sj,
+            scan / sj
         );
     }
 
@@ -188,6 +200,10 @@ fn main() {
         g.bench_with_input(BenchmarkId::new("simd_json", name), b, |bn, b| {
             let mut scratch = Vec::new();
             bn.iter(|| with_simd(black_box(b), &mut scratch))
+        });
+        g.bench_with_input(BenchmarkId::new("scanner", name), b, |bn, b| {
+            let mut reused = PushData::default();
+            bn.iter(|| PushData::parse_into(black_box(b), &mut reused).is_ok())
         });
     }
     g.finish();

@@ -43,6 +43,18 @@
 //! loopback the io_uring multishot loop received 1.5–1.7× what the tokio loop did at
 //! saturation (0.5–0.7 of the bare `recvmmsg` rate, which the one sending core bounds), and
 //! 3.0× what the tokio-uring loop did (which reached 0.57× plain tokio).
+//!
+//! After the PUSH_DATA scanner (`--parser scan`, the default; `--parser serde` keeps the old
+//! path in the same binary), keyed aHash in dedup and the gateway links, and a reused
+//! `PushData`: callgrind, k = 1, 30k uplinks: 18.5k → 13.1k instructions per uplink (old binary
+//! vs new), of which the JSON body 12.3k → 8.0k, `Dedup::offer` 1.8k → 0.74k, malloc 0.83k →
+//! 0.37k. Wall clock in one run (`--only inproc --k 1,3 --reps 5 --parser both`, VM under load
+//! ~4, where the old binary gave 174k/82k uplinks/s): pipeline serde → scan 190k → 202k
+//! uplinks/s per core at k = 1 (x1.07) and 82k → 121k at k = 3 (x1.48); ingress alone x1.77
+//! and x1.64. An earlier, quieter run of the same comparison gave 252k → 371k (x1.47) at
+//! k = 1. Not yet the 500k goal: per uplink the network core (dedup close, session lookup
+//! with SipHash, MIC, decryption, the event's `String`s and `Vec`s) costs ~4.5k instructions
+//! and the registry's SipHash lookup ~0.2k, outside this path's files.
 
 use bench::ingress::load::{Load, Shape};
 use bench::ingress::receivers::Ingress;
@@ -80,14 +92,24 @@ fn main() {
         });
         report::load_header(&load);
         if opts.only != "sockets" {
-            let full: Vec<_> = (0..opts.reps)
-                .map(|_| run::in_process(&load, &opts))
+            // Parsers interleaved per repetition so drift on the shared VM hits both alike.
+            let mut full = vec![Vec::new(); opts.parsers.len()];
+            let mut ingress = vec![Vec::new(); opts.parsers.len()];
+            for _ in 0..opts.reps {
+                for (i, &p) in opts.parsers.iter().enumerate() {
+                    full[i].push(run::in_process(&load, &opts, p));
+                    if opts.only != "pipeline" {
+                        ingress[i].push(run::ingress_only(&load, &opts, p));
+                    }
+                }
+            }
+            let medians: Vec<_> = opts
+                .parsers
+                .iter()
+                .zip(full.iter().zip(&ingress))
+                .map(|(p, (f, i))| report::in_process(&format!("{p:?}").to_lowercase(), f, i))
                 .collect();
-            let ingress: Vec<_> = (0..opts.reps)
-                .filter(|_| opts.only != "pipeline")
-                .map(|_| run::ingress_only(&load, &opts))
-                .collect();
-            report::in_process(&full, &ingress);
+            report::parser_ratio(&medians);
         }
         if opts.only == "inproc" || opts.only == "pipeline" {
             continue;

@@ -7,7 +7,7 @@
 use base64::Engine;
 use dataplane::application::event::ApplicationEvent;
 use dataplane::gateway::registry::{GatewayRecord, GatewayRegistry};
-use dataplane::gateway::udp::ingress::SemtechUdpIngress;
+use dataplane::gateway::udp::ingress::{JsonParser, SemtechUdpIngress};
 use dataplane::metrics::CoreCounters;
 use dataplane::network::{
     DedupConfig, LorawanVersion, NetworkConfig, NetworkCore, Session, SessionKeys,
@@ -179,6 +179,16 @@ pub fn registry(k: u32) -> GatewayRegistry {
 /// One core's pipeline as `dataplane::node` assembles it, with `shape`'s sessions and gateways
 /// and `events` as its sink (one core: every frame is owned locally).
 pub fn worker<E: EventSink>(shape: Shape, dedup: DedupConfig, events: E) -> Worker<E> {
+    worker_with(shape, dedup, events, JsonParser::default())
+}
+
+/// [`worker`] with PUSH_DATA parsed by `parser`.
+pub fn worker_with<E: EventSink>(
+    shape: Shape,
+    dedup: DedupConfig,
+    events: E,
+    parser: JsonParser,
+) -> Worker<E> {
     let registry = registry(shape.k);
     let mut core = NetworkCore::new(NetworkConfig {
         dedup,
@@ -200,7 +210,8 @@ pub fn worker<E: EventSink>(shape: Shape, dedup: DedupConfig, events: E) -> Work
     }
     let ep = mesh::mesh(1, 1024).pop().expect("one endpoint");
     let owner = NetworkOwner::new(core, events);
-    let ingress = SemtechUdpIngress::new(Arc::new(registry), Router::new(ep, owner));
+    let ingress =
+        SemtechUdpIngress::new(Arc::new(registry), Router::new(ep, owner)).with_parser(parser);
     Worker::new(ingress, Arc::new(CoreCounters::new(0)))
 }
 

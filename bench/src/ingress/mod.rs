@@ -16,6 +16,7 @@ pub mod report;
 pub mod run;
 pub mod sender;
 
+use dataplane::gateway::udp::ingress::JsonParser;
 use std::time::Duration;
 
 /// Command-line settings of the benchmark.
@@ -45,6 +46,8 @@ pub struct Options {
     pub reps: u32,
     /// Which parts run: `all`, `inproc`, `pipeline` (in-process pipeline only) or `sockets`.
     pub only: String,
+    /// PUSH_DATA parsers of the in-process rows, in order (the sockets use the default).
+    pub parsers: Vec<JsonParser>,
 }
 
 impl Default for Options {
@@ -62,6 +65,7 @@ impl Default for Options {
             pin: true,
             reps: 3,
             only: "all".into(),
+            parsers: vec![JsonParser::Serde, JsonParser::Scan],
         }
     }
 }
@@ -74,7 +78,7 @@ impl Options {
 
     /// Reads `--secs S --sessions N --datagrams D --k 1,3 --window-ms W --cooldown-ms C
     /// --dedup-entries E --rate R --latency-rate L --reps N --only all|inproc|pipeline|sockets
-    /// --no-pin`.
+    /// --parser serde|scan|both --no-pin`.
     pub fn from_args(args: impl IntoIterator<Item = String>) -> Result<Self, String> {
         let mut o = Self::default();
         let mut it = args.into_iter();
@@ -105,6 +109,14 @@ impl Options {
                 "--latency-rate" => o.latency_rate = num(&v)?,
                 "--reps" => o.reps = num(&v)?.max(1) as u32,
                 "--only" => o.only = v,
+                "--parser" => {
+                    o.parsers = match v.as_str() {
+                        "serde" => vec![JsonParser::Serde],
+                        "scan" => vec![JsonParser::Scan],
+                        "both" => vec![JsonParser::Serde, JsonParser::Scan],
+                        _ => return Err(format!("--parser {v}: serde, scan or both")),
+                    }
+                }
                 _ => return Err(format!("unknown option {a}")),
             }
         }

@@ -48,17 +48,22 @@ pub fn load_header(load: &Load) {
     );
 }
 
-/// Prints the in-process rows (median of the runs by uplinks per CPU-second) and returns the
-/// median. Rates are per second of the thread's CPU time, so time the shared machine gave to
-/// other processes does not count; wall-clock rates are shown beside them.
-pub fn in_process(full: &[InProc], ingress: &[InProc]) -> Option<InProc> {
+/// Prints the in-process rows of PUSH_DATA parser `parser` (median of the runs by uplinks per
+/// CPU-second) and returns the medians (pipeline, ingress only). Rates are per second of the
+/// thread's CPU time, so time the shared machine gave to other processes does not count;
+/// wall-clock rates are shown beside them.
+pub fn in_process(
+    parser: &str,
+    full: &[InProc],
+    ingress: &[InProc],
+) -> (Option<InProc>, Option<InProc>) {
     let med = |runs: &[InProc]| -> Option<InProc> {
         let mut v = runs.to_vec();
         v.sort_by(|a, b| per_s(a.events, a.cpu).total_cmp(&per_s(b.events, b.cpu)));
         v.get(v.len() / 2).cloned()
     };
     println!(
-        "in-process, one core, no sockets (median of {} runs; per CPU-second of the thread, wall clock in brackets):",
+        "in-process, one core, no sockets, parser {parser} (median of {} runs; per CPU-second of the thread, wall clock in brackets):",
         full.len()
     );
     let full_med = med(full);
@@ -73,7 +78,8 @@ pub fn in_process(full: &[InProc], ingress: &[InProc]) -> Option<InProc> {
             drops(&r.drops)
         );
     }
-    if let Some(r) = med(ingress) {
+    let ingress_med = med(ingress);
+    if let Some(r) = &ingress_med {
         println!(
             "  {:<30} {:>8} frames/s per core  ({:>7} wall)  {:>6.0} ns/datagram  (Semtech UDP parse + PUSH_ACK alone)  drops: {}",
             "ingress only",
@@ -83,7 +89,30 @@ pub fn in_process(full: &[InProc], ingress: &[InProc]) -> Option<InProc> {
             drops(&r.drops)
         );
     }
-    full_med
+    (full_med, ingress_med)
+}
+
+/// Prints the last parser's medians against the first's (same run): `x` times the uplinks per
+/// CPU-second, and the ingress alone likewise.
+pub fn parser_ratio(medians: &[(Option<InProc>, Option<InProc>)]) {
+    let (Some(first), Some(last)) = (medians.first(), medians.last()) else {
+        return;
+    };
+    if medians.len() < 2 {
+        return;
+    }
+    let ratio = |a: &Option<InProc>, b: &Option<InProc>| match (a, b) {
+        (Some(a), Some(b)) => format!(
+            "x{:.2}",
+            per_s(b.events, b.cpu) / per_s(a.events, a.cpu).max(1e-9)
+        ),
+        _ => "-".into(),
+    };
+    println!(
+        "  same run, last parser vs first: pipeline uplinks/s per core {}, ingress frames/s {}",
+        ratio(&first.0, &last.0),
+        ratio(&first.1, &last.1)
+    );
 }
 
 fn rate(r: &Received) -> f64 {

@@ -10,7 +10,7 @@ use super::probe::{Probe, ProbeSink, Role, SendTable, pin, thread_cpu};
 use super::receivers::{Ingress, Received, Setup, TURN, receive};
 use super::sender::{SendPlan, Sent, send};
 use dataplane::drop::DropReason;
-use dataplane::gateway::udp::ingress::SemtechUdpIngress;
+use dataplane::gateway::udp::ingress::{JsonParser, SemtechUdpIngress};
 use dataplane::gateway::{GatewayUplink, UplinkSink, registry::GatewayRegistry};
 use dataplane::runtime::udp::{DatagramHandler, Outbox, UdpStats};
 use std::cell::RefCell;
@@ -75,13 +75,15 @@ fn named<'s, 'e, T: Send + 's>(
         .expect("spawn a thread")
 }
 
-/// The whole pipeline in-process, on a thread pinned like the receivers.
-pub fn in_process(load: &Load, opts: &Options) -> InProc {
+/// The whole pipeline in-process, on a thread pinned like the receivers, PUSH_DATA read by
+/// `parser`.
+pub fn in_process(load: &Load, opts: &Options, parser: JsonParser) -> InProc {
     std::thread::scope(|s| {
         named(s, "pipeline", || {
             pin(Role::Receiver, opts.pin);
             let probe = Rc::new(RefCell::new(Probe::new(load.shape, None, opts.window)));
-            let mut w = load::worker(load.shape, opts.dedup(), ProbeSink(Rc::clone(&probe)));
+            let sink = ProbeSink(Rc::clone(&probe));
+            let mut w = load::worker_with(load.shape, opts.dedup(), sink, parser);
             let (elapsed, cpu) = feed(&mut w, load, opts.window);
             let totals = w.totals(&UdpStats::default());
             let drops = DropReason::ALL
@@ -116,12 +118,13 @@ impl UplinkSink for CountFrames {
 }
 
 /// The Semtech UDP ingress alone (parse, registry lookup, PUSH_ACK, one `GatewayUplink` per rxpk).
-pub fn ingress_only(load: &Load, opts: &Options) -> InProc {
+pub fn ingress_only(load: &Load, opts: &Options, parser: JsonParser) -> InProc {
     std::thread::scope(|s| {
         named(s, "ingress-only", || {
             pin(Role::Receiver, opts.pin);
             let reg: GatewayRegistry = load::registry(load.shape.k);
-            let mut ing = SemtechUdpIngress::new(Arc::new(reg), CountFrames::default());
+            let mut ing =
+                SemtechUdpIngress::new(Arc::new(reg), CountFrames::default()).with_parser(parser);
             let (elapsed, cpu) = feed(&mut ing, load, opts.window);
             InProc {
                 datagrams: load.len() as u64,
@@ -216,10 +219,12 @@ mod tests {
     #[test]
     fn in_process_delivers_every_uplink_once() {
         let (load, opts) = small();
-        let r = in_process(&load, &opts);
-        assert_eq!((r.events, r.drops.len()), (200, 0), "{r:?}");
-        let i = ingress_only(&load, &opts);
-        assert_eq!(i.events, 600, "every copy becomes a frame");
+        for parser in [JsonParser::Serde, JsonParser::Scan] {
+            let r = in_process(&load, &opts, parser);
+            assert_eq!((r.events, r.drops.len()), (200, 0), "{parser:?}: {r:?}");
+            let i = ingress_only(&load, &opts, parser);
+            assert_eq!(i.events, 600, "{parser:?}: every copy becomes a frame");
+        }
     }
 
     #[test]

@@ -173,7 +173,9 @@ impl DataRate {
 
     fn parse_lora(s: &str) -> Option<Self> {
         let rest = s.strip_prefix("SF")?;
-        let (sf, bw) = rest.split_once("BW")?;
+        // The first "BW", found bytewise (`split_once` builds a substring searcher per call).
+        let at = rest.as_bytes().windows(2).position(|w| w == b"BW")?;
+        let (sf, bw) = (rest.get(..at)?, rest.get(at + 2..)?);
         let num = |t: &str| {
             (!t.is_empty() && t.len() <= 4 && t.bytes().all(|c| c.is_ascii_digit()))
                 .then(|| t.parse::<u16>().ok())

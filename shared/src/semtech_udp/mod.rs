@@ -7,6 +7,8 @@
 //! - `pull_resp.rs`: PULL_RESP's `txpk` (§6). `tx_ack.rs`: TX_ACK's `txpk_ack` (§5.5, §6).
 //! - `fields.rs`, `time.rs`: data rate, coding rate, MHz ↔ Hz, base64 payloads, times.
 //! - `json.rs`: the one place a JSON parser is called, and an appending object writer.
+//! - `scan/`: the PUSH_DATA fast path ([`PushData::parse_into`]), a scanner for the `rxpk`
+//!   schema that hands anything unusual to the serde path; the data plane's ingress uses it.
 //!
 //! [`Packet::parse`] borrows the datagram: strings stay `&str` slices of it, payloads are
 //! decoded into inline 255-byte storage, so a PUSH_DATA costs the allocation of its `rxpk`
@@ -43,6 +45,7 @@ mod header;
 mod json;
 mod pull_resp;
 mod push_data;
+mod scan;
 mod stat;
 mod time;
 mod tx_ack;
@@ -52,6 +55,7 @@ pub use fields::{CodingRate, CrcStatus, DataRate, InlineBytes, Payload};
 pub use header::{Header, Identifier, LONG_HEADER_LEN, ProtocolVersion, SHORT_HEADER_LEN, Token};
 pub use pull_resp::{PullRespJson, TxPk, TxTiming};
 pub use push_data::{EncryptedTime, PushData, PushDataJson, RSig, RxPk};
+pub use scan::ScanMiss;
 pub use stat::Stat;
 pub use time::UtcTime;
 pub use tx_ack::{AckValue, TX_ERRORS, TxAckJson, TxError, TxPkAck, TxWarning};

@@ -100,50 +100,50 @@ pub struct PushDataJson<'a> {
     stat: Option<StatJson<'a>>,
 }
 
-#[derive(Debug, Deserialize)]
-struct RxPkJson<'a> {
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct RxPkJson<'a> {
     #[serde(borrow)]
-    time: Option<Cow<'a, str>>,
-    tmms: Option<u64>,
-    tmst: Option<u32>,
-    ftime: Option<i64>,
-    freq: Option<f64>,
-    chan: Option<u8>,
-    rfch: Option<u8>,
-    brd: Option<u32>,
-    stat: Option<i8>,
+    pub(crate) time: Option<Cow<'a, str>>,
+    pub(crate) tmms: Option<u64>,
+    pub(crate) tmst: Option<u32>,
+    pub(crate) ftime: Option<i64>,
+    pub(crate) freq: Option<f64>,
+    pub(crate) chan: Option<u8>,
+    pub(crate) rfch: Option<u8>,
+    pub(crate) brd: Option<u32>,
+    pub(crate) stat: Option<i8>,
     #[serde(borrow)]
-    modu: Option<Cow<'a, str>>,
+    pub(crate) modu: Option<Cow<'a, str>>,
     #[serde(borrow)]
-    datr: Option<Datr<'a>>,
+    pub(crate) datr: Option<Datr<'a>>,
     #[serde(borrow)]
-    codr: Option<Cow<'a, str>>,
-    rssi: Option<i16>,
-    rssis: Option<i16>,
-    lsnr: Option<f32>,
-    foff: Option<i32>,
-    size: Option<u16>,
+    pub(crate) codr: Option<Cow<'a, str>>,
+    pub(crate) rssi: Option<i16>,
+    pub(crate) rssis: Option<i16>,
+    pub(crate) lsnr: Option<f32>,
+    pub(crate) foff: Option<i32>,
+    pub(crate) size: Option<u16>,
     #[serde(borrow)]
-    data: Option<Cow<'a, str>>,
+    pub(crate) data: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
-    rsig: Option<Vec<RSigJson<'a>>>,
+    pub(crate) rsig: Option<Vec<RSigJson<'a>>>,
 }
 
-#[derive(Debug, Deserialize)]
-struct RSigJson<'a> {
-    ant: Option<u8>,
-    chan: Option<u8>,
-    rssic: Option<i16>,
-    rssis: Option<i16>,
-    rssisd: Option<u16>,
-    lsnr: Option<f32>,
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct RSigJson<'a> {
+    pub(crate) ant: Option<u8>,
+    pub(crate) chan: Option<u8>,
+    pub(crate) rssic: Option<i16>,
+    pub(crate) rssis: Option<i16>,
+    pub(crate) rssisd: Option<u16>,
+    pub(crate) lsnr: Option<f32>,
     #[serde(borrow)]
-    etime: Option<Cow<'a, str>>,
-    ftime: Option<i64>,
-    foff: Option<i32>,
-    ftstat: Option<u8>,
-    ftver: Option<u8>,
-    ftdelta: Option<i32>,
+    pub(crate) etime: Option<Cow<'a, str>>,
+    pub(crate) ftime: Option<i64>,
+    pub(crate) foff: Option<i32>,
+    pub(crate) ftstat: Option<u8>,
+    pub(crate) ftver: Option<u8>,
+    pub(crate) ftdelta: Option<i32>,
 }
 
 /// A fine timestamp in `0..1e9` ns, or `None`.
@@ -215,7 +215,7 @@ impl PushData {
 }
 
 impl RxPk {
-    fn from_json(j: RxPkJson<'_>) -> Result<Self, UdpError> {
+    pub(crate) fn from_json(j: RxPkJson<'_>) -> Result<Self, UdpError> {
         let (data_rate, coding_rate) =
             radio(j.modu.as_deref(), j.datr.as_ref(), j.codr.as_deref())?;
         let time = match j.time.as_deref() {

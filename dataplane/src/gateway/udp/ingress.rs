@@ -3,12 +3,19 @@
 //! address (from the last PULL_DATA) are kept per gateway and, when new or changed, handed to the
 //! sink as a [`DownlinkRoute`] (the sink tells every core); TX_ACKs go to the sink, which routes
 //! them to the core that sent the PULL_RESP. Everything else is a counted drop.
+//!
+//! PUSH_DATA bodies go through the scanner fast path (`PushData::parse_into`, which falls back
+//! to serde for anything unusual and answers exactly as serde does) into one `PushData` reused
+//! for every datagram, so a datagram costs no allocation here; [`JsonParser::Serde`] keeps the
+//! old `Packet::parse` path callable for same-run comparison (`bench --bin ingress --parser`).
 
 use crate::application::event::{RadioSettings, RxMetadata};
 use crate::drop::DropReason;
 use crate::gateway::{DownlinkRoute, GatewayUplink, TxAck, UplinkSink, registry::GatewayRegistry};
 use crate::runtime::udp::{DatagramHandler, Outbox, UdpStats};
-use shared::semtech_udp::{CrcStatus, DataRate, Packet, RxPk, Stat};
+use shared::semtech_udp::{
+    CrcStatus, DataRate, Header, Identifier, Packet, ProtocolVersion, PushData, RxPk, Stat, Token,
+};
 use shared::types::Eui64;
 use std::{collections::HashMap, net::SocketAddr, sync::Arc, time::Instant};
 
@@ -46,12 +53,25 @@ pub struct IngressStats {
     pub drop_unexpected: u64,
 }
 
+/// Which PUSH_DATA parser the ingress runs (both give the same result).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum JsonParser {
+    /// The scanner fast path, serde when it declines (default).
+    #[default]
+    Scan,
+    /// serde_json through `Packet::parse` (the reference, kept for comparison).
+    Serde,
+}
+
 /// The Semtech UDP Gateway Server adapter for one core.
 pub struct SemtechUdpIngress<S> {
     registry: Arc<GatewayRegistry>,
-    links: HashMap<Eui64, GatewayLink>,
+    /// Keyed aHash (SipHash cost ~200 instructions a lookup on the packet path).
+    links: HashMap<Eui64, GatewayLink, ahash::RandomState>,
     sink: S,
     reply: Vec<u8>,
+    parser: JsonParser,
+    push: PushData,
     /// This ingress's counters.
     pub stats: IngressStats,
 }
@@ -61,11 +81,19 @@ impl<S: UplinkSink> SemtechUdpIngress<S> {
     pub fn new(registry: Arc<GatewayRegistry>, sink: S) -> Self {
         Self {
             registry,
-            links: HashMap::new(),
+            links: HashMap::default(),
             sink,
             reply: Vec::with_capacity(16),
+            parser: JsonParser::default(),
+            push: PushData::default(),
             stats: IngressStats::default(),
         }
+    }
+
+    /// Chooses the PUSH_DATA parser.
+    pub fn with_parser(mut self, parser: JsonParser) -> Self {
+        self.parser = parser;
+        self
     }
 
     /// Swaps in a new registry snapshot (from the control plane's watch).
@@ -127,6 +155,24 @@ impl<S: UplinkSink> DatagramHandler for SemtechUdpIngress<S> {
     }
 
     fn on_datagram(&mut self, now: Instant, from: SocketAddr, data: &[u8], out: &mut Outbox) {
+        if self.parser == JsonParser::Scan
+            && let Ok((h, body)) = Header::parse(data)
+            && h.identifier == Identifier::PushData
+        {
+            let mut push = std::mem::take(&mut self.push);
+            match PushData::parse_into(body, &mut push) {
+                Ok(()) => {
+                    let eui = h.gateway_eui.unwrap_or_default();
+                    self.push_data(now, from, h.version, h.token, eui, &push, out);
+                }
+                Err(e) => {
+                    self.stats.drop_parse += 1;
+                    tracing::debug!(%from, error = %e, "semtech udp: dropped datagram");
+                }
+            }
+            self.push = push;
+            return;
+        }
         let packet = match Packet::parse(data) {
             Ok(p) => p,
             Err(e) => {
@@ -137,29 +183,11 @@ impl<S: UplinkSink> DatagramHandler for SemtechUdpIngress<S> {
         };
         match &packet {
             Packet::PushData {
-                gateway_eui, data, ..
-            } => {
-                if self.registry.get(gateway_eui).is_none() {
-                    self.stats.drop_unknown_gateway += 1;
-                    return;
-                }
-                self.ack(&packet, from, out);
-                self.stats.push_data += 1;
-                let eui = *gateway_eui;
-                let link = self.touch(eui, now);
-                if let Some(stat) = &data.stat {
-                    link.last_status = Some((now, stat.clone()));
-                    self.stats.status += 1;
-                }
-                for rx in &data.rxpk {
-                    if rx.crc != Some(CrcStatus::Ok) {
-                        self.stats.drop_crc += 1;
-                        continue;
-                    }
-                    self.stats.uplinks += 1;
-                    self.sink.uplink(now, gateway_uplink(eui, rx));
-                }
-            }
+                version,
+                token,
+                gateway_eui,
+                data,
+            } => self.push_data(now, from, *version, *token, *gateway_eui, data, out),
             Packet::PullData {
                 gateway_eui,
                 version,
@@ -207,6 +235,45 @@ impl<S: UplinkSink> DatagramHandler for SemtechUdpIngress<S> {
             Packet::PushAck { .. } | Packet::PullAck { .. } | Packet::PullResp { .. } => {
                 self.stats.drop_unexpected += 1;
             }
+        }
+    }
+}
+
+impl<S: UplinkSink> SemtechUdpIngress<S> {
+    /// A parsed PUSH_DATA: acknowledged, its status kept, its good frames handed on.
+    #[allow(clippy::too_many_arguments)]
+    fn push_data(
+        &mut self,
+        now: Instant,
+        from: SocketAddr,
+        version: ProtocolVersion,
+        token: Token,
+        eui: Eui64,
+        data: &PushData,
+        out: &mut Outbox,
+    ) {
+        if self.registry.get(&eui).is_none() {
+            self.stats.drop_unknown_gateway += 1;
+            return;
+        }
+        self.reply.clear();
+        let ack = Packet::PushAck { version, token };
+        if ack.emit(&mut self.reply).is_ok() {
+            out.send(from, &self.reply);
+        }
+        self.stats.push_data += 1;
+        let link = self.touch(eui, now);
+        if let Some(stat) = &data.stat {
+            link.last_status = Some((now, stat.clone()));
+            self.stats.status += 1;
+        }
+        for rx in &data.rxpk {
+            if rx.crc != Some(CrcStatus::Ok) {
+                self.stats.drop_crc += 1;
+                continue;
+            }
+            self.stats.uplinks += 1;
+            self.sink.uplink(now, gateway_uplink(eui, rx));
         }
     }
 }
