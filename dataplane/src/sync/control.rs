@@ -15,7 +15,10 @@ pub enum ControlMsg {
     Registry(Arc<GatewayRegistry>),
     /// Install (or replace) a device's session on its owner core. With `continues` set the
     /// session is the one the core already runs (same DevAddr, same keys): the core keeps the
-    /// higher of its own and the pushed frame counters, so a push never rewinds them.
+    /// higher of its own and the pushed frame counters, so a push never rewinds them. The core
+    /// also treats a push as continuing when the session it runs has the same DevAddr and
+    /// network keys (a joined session installed from the join answer before the watch pushed
+    /// it, or the other way round).
     Upsert {
         /// The session.
         session: Box<Session>,
@@ -88,12 +91,12 @@ pub fn apply_session(core: &mut NetworkCore, msg: ControlMsg) -> Result<(), Stri
     match msg {
         ControlMsg::Upsert { session, continues } => {
             let mut session = *session;
-            if continues {
-                let running = core
-                    .sessions()
-                    .get_by_device_id(&session.application_id, &session.device_id)
-                    .filter(|s| s.dev_addr == session.dev_addr);
-                if let Some(r) = running {
+            let running = core
+                .sessions()
+                .get_by_device_id(&session.application_id, &session.device_id)
+                .filter(|s| s.dev_addr == session.dev_addr)
+                .filter(|s| continues || s.keys.same_network_keys(&session.keys));
+            if let Some(r) = running {
                     session.fcnt_up = r.fcnt_up.max(session.fcnt_up);
                     session.n_fcnt_down = r.n_fcnt_down.max(session.n_fcnt_down);
                     session.a_fcnt_down = r.a_fcnt_down.max(session.a_fcnt_down);
@@ -104,7 +107,6 @@ pub fn apply_session(core: &mut NetworkCore, msg: ControlMsg) -> Result<(), Stri
                     session.rx_settings = r.rx_settings;
                     session.queue = r.queue.clone();
                     session.confirmed_down = r.confirmed_down;
-                }
             }
             core.insert_session(session)
                 .map(drop)
