@@ -142,9 +142,7 @@ impl DropReason {
             Self::TooManyCandidates | Self::DedupFull | Self::RingFull | Self::JoinQueueFull => {
                 DropSource::Capacity
             }
-            Self::UnknownDataRate | Self::UnknownChannel | Self::NoJoinServer => {
-                DropSource::Config
-            }
+            Self::UnknownDataRate | Self::UnknownChannel | Self::NoJoinServer => DropSource::Config,
             _ => DropSource::Uplink,
         }
     }

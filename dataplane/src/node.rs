@@ -92,7 +92,10 @@ pub fn start(
             let (links, ends) = join_client::channel(n, JOIN_QUEUE, JOIN_ANSWERS);
             (links.into_iter().map(Some).collect(), Some(ends))
         }
-        None => ((0..n).map(|_| None).collect::<Vec<Option<JoinLink>>>(), None),
+        None => (
+            (0..n).map(|_| None).collect::<Vec<Option<JoinLink>>>(),
+            None,
+        ),
     };
     let join_links = Arc::new(Mutex::new(join_links));
     let metrics = Arc::new(registry_m);
@@ -148,7 +151,12 @@ pub fn start(
                 let (tx, rx) = tokio::sync::watch::channel(false);
                 let stop_rx = rx.clone();
                 let joining = join_settings.zip(join_task).map(|(s, ends)| {
-                    tokio::spawn(join_client::run(s, ends, join_metrics_task, wait_true(rx.clone())))
+                    tokio::spawn(join_client::run(
+                        s,
+                        ends,
+                        join_metrics_task,
+                        wait_true(rx.clone()),
+                    ))
                 });
                 let watching = watch.map(|w| {
                     let client = WatchClient::new(w, sync_state, control_tx, sync_metrics);

@@ -174,7 +174,11 @@ impl<E: EventSink> OwnerCore for NetworkOwner<E> {
             at: self.micros(now),
             unix_ms,
         };
-        let mtype = up.phy_payload.as_slice().first().map(|b| MType::from_bits(b >> 5));
+        let mtype = up
+            .phy_payload
+            .as_slice()
+            .first()
+            .map(|b| MType::from_bits(b >> 5));
         if mtype == Some(MType::JoinRequest) {
             self.joins.offer(now, up);
             return;

@@ -12,8 +12,9 @@
 //! - A 1.0.3 and a 1.1 device join; the PULL_RESP comes at uplink tmst + 5 s on the uplink's
 //!   frequency and DR, the test TX_ACKs it, decrypts it and derives the keys; a data uplink
 //!   under those keys reaches the application, a confirmed one gets its ACK in RX1.
-//! - The watch's later push of the same session does not reset its counters: frame 0 sent
-//!   again after it is a retransmission, not a new uplink.
+//! - Once the watch has pushed the same session too (it lands around the join answer; a push
+//!   landing after traffic is the `sync::control` unit test's case), the counters hold: frame 1
+//!   sent again is a retransmission, not a new uplink.
 //! - A replayed join-request (same DevNonce) and one from an unknown device get no join-accept
 //!   and are counted by gRPC code.
 //! - A US915 device's join-accept comes in RX1 on 923.3 MHz at DR10 (SF10BW500), and after a
@@ -24,10 +25,10 @@ mod events_support;
 
 use controlplane::join::{JoinServer, JoinServerConfig, KeyVault, KeyVaultConfig};
 use controlplane::push::{PlaneService, WatchSettings};
+use controlplane::store::Store;
 use controlplane::store::conformance::fixtures;
 use controlplane::store::embedded::EmbeddedStore;
 use controlplane::store::model::{MacVersion, RootKeys, WrappedKey};
-use controlplane::store::Store;
 use e2e_support::*;
 use lrwn::{AES128Key, EUI64};
 use semtech_udp::client_runtime::DownlinkRequest;
@@ -110,7 +111,8 @@ impl Otaa {
             }),
             mic: None,
         };
-        phy.set_join_request_mic(&self.join_key()).expect("lrwn MIC");
+        phy.set_join_request_mic(&self.join_key())
+            .expect("lrwn MIC");
         phy.to_vec().expect("lrwn encodes")
     }
 
@@ -190,7 +192,7 @@ impl ControlPlane {
     async fn start() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let store: Arc<dyn Store> =
-            Arc::new(EmbeddedStore::open(&dir.path().join("store.redb")).expect("store opens"));
+            Arc::new(EmbeddedStore::open(dir.path().join("store.redb")).expect("store opens"));
         let js = Arc::new(JoinServer::new(&JoinServerConfig::default()).expect("join server"));
         let vault = Arc::new(KeyVault::from_config(&KeyVaultConfig::default()));
         let plane = PlaneService::new(store.clone(), js, vault, WatchSettings::default());
@@ -307,7 +309,8 @@ fn assert_join_rx1_eu868(req: &DownlinkRequest, eui: u64) {
 
 /// Sends `dev`'s data uplink `fcnt` and returns its application event.
 async fn deliver(g: &Gateway, sse: &mut SseClient, dev: &Device, fcnt: u32, payload: &[u8]) {
-    g.send(&dev.frame(fcnt, 7, payload, false, false), 5.0).await;
+    g.send(&dev.frame(fcnt, 7, payload, false, false), 5.0)
+        .await;
     let v = sse
         .next_within(WAIT)
         .await
@@ -323,7 +326,10 @@ async fn deliver(g: &Gateway, sse: &mut SseClient, dev: &Device, fcnt: u32, payl
     );
     assert_eq!(
         u64::from_str_radix(
-            &v["dev_addr"].as_str().unwrap_or_default().replace(['-', ':'], ""),
+            &v["dev_addr"]
+                .as_str()
+                .unwrap_or_default()
+                .replace(['-', ':'], ""),
             16
         )
         .ok(),
@@ -364,7 +370,8 @@ fn otaa_devices_join_through_the_node_and_their_sessions_serve() {
             assert_join_rx1_eu868(&req, GW);
             let dev = otaa.accept(req.txpk().data.data(), dev_nonce);
             req.ack().await.expect("TX_ACK");
-            let text = wait_metric(&node, "join-accepts sent", n, |t| join_accepts(t, "sent")).await;
+            let text =
+                wait_metric(&node, "join-accepts sent", n, |t| join_accepts(t, "sent")).await;
             assert_eq!(
                 sample(&text, "dataplane_joins_accepted_total", ""),
                 Some(n),
@@ -401,8 +408,8 @@ fn otaa_devices_join_through_the_node_and_their_sessions_serve() {
                 "{v}"
             );
 
-            // The watch pushes the same session (sessions gauge); frame 1 again, past the dedup
-            // cooldown, is a retransmission: the push kept the counters.
+            // The watch has pushed the same session too (sessions gauge); frame 1 again, past the
+            // dedup cooldown, is a retransmission: the counters held.
             wait_metric(&node, "pushed sessions", n, |t| {
                 sample(t, "dataplane_sync_sessions", "").unwrap_or(0)
             })
@@ -411,20 +418,28 @@ fn otaa_devices_join_through_the_node_and_their_sessions_serve() {
             let before = drops(&metrics(&node).await, "retransmission");
             g.send(&dev.frame(1, 7, b"conf", false, false), 5.0).await;
             wait_drops(&node, "retransmission", before + 1).await;
-            // Its RX1 ACK-less answer is nothing: no new downlink, no new event.
+            // No new event.
             assert_quiet(&mut sse, Duration::from_millis(200)).await;
         }
 
         // A replayed join-request (DevNonce already used) gets no join-accept.
         tokio::time::sleep(Duration::from_millis(400)).await;
         g.send(&devs[0].join_request(0x0100), 5.0).await;
-        wait_metric(&node, "replayed join", 1, |t| joins_refused(t, "already_exists")).await;
+        wait_metric(&node, "replayed join", 1, |t| {
+            joins_refused(t, "already_exists")
+        })
+        .await;
         // An unknown device neither.
         let stranger = Otaa::new("stranger", 0x70B3_D500_0000_0C03, false, "EU_863_870");
         g.send(&stranger.join_request(7), 5.0).await;
-        wait_metric(&node, "unknown device", 1, |t| joins_refused(t, "not_found")).await;
+        wait_metric(&node, "unknown device", 1, |t| {
+            joins_refused(t, "not_found")
+        })
+        .await;
         assert!(
-            g.downlink_within(Duration::from_millis(500)).await.is_none(),
+            g.downlink_within(Duration::from_millis(500))
+                .await
+                .is_none(),
             "no join-accept for a refused join"
         );
         let text = metrics(&node).await;
@@ -484,14 +499,22 @@ fn us915_join_accept_windows_follow_rp002() {
             .await;
         let rx1 = g.downlink().await;
         let tx = rx1.txpk();
-        assert_eq!(tx.time.tmst(), Some(uplink_tmst(US_GW) + 5_000_000), "{tx:?}");
+        assert_eq!(
+            tx.time.tmst(),
+            Some(uplink_tmst(US_GW) + 5_000_000),
+            "{tx:?}"
+        );
         assert!((tx.freq - 924.5).abs() < 1e-6, "{tx:?}");
         assert_eq!(tx.datr.to_string(), "SF10BW500", "US915 DR10: {tx:?}");
         let bytes = tx.data.data().to_vec();
         rx1.nack(TxAckError::TooLate).await.expect("TX_ACK");
         let rx2 = g.downlink().await;
         let tx = rx2.txpk();
-        assert_eq!(tx.time.tmst(), Some(uplink_tmst(US_GW) + 6_000_000), "{tx:?}");
+        assert_eq!(
+            tx.time.tmst(),
+            Some(uplink_tmst(US_GW) + 6_000_000),
+            "{tx:?}"
+        );
         assert!((tx.freq - 923.3).abs() < 1e-6, "{tx:?}");
         assert_eq!(tx.datr.to_string(), "SF12BW500", "US915 DR8: {tx:?}");
         assert_eq!(tx.data.data(), &bytes[..], "the same join-accept");

@@ -101,8 +101,8 @@ pub struct JoinLink {
 
 /// The task's ends.
 pub struct JoinTaskEnds {
-    jobs: mpsc::Receiver<JoinJob>,
-    answers: Vec<HeapProd<JoinAnswer>>,
+    pub(crate) jobs: mpsc::Receiver<JoinJob>,
+    pub(crate) answers: Vec<HeapProd<JoinAnswer>>,
 }
 
 /// A queue of `queue` join-requests shared by `cores` cores and a ring of `ring` answers per
@@ -415,8 +415,17 @@ mod tests {
                 ..Default::default()
             },
         );
-        m.store(0, &JoinCoreStats { sent: 3, ..Default::default() });
-        assert_eq!((m.refused("already_exists"), m.refused("invalid_answer")), (1, 1));
+        m.store(
+            0,
+            &JoinCoreStats {
+                sent: 3,
+                ..Default::default()
+            },
+        );
+        assert_eq!(
+            (m.refused("already_exists"), m.refused("invalid_answer")),
+            (1, 1)
+        );
         let mut out = Exposition::default();
         m.collect(&mut out);
         let text = out.finish();

@@ -17,6 +17,7 @@
 //! A join-request waits here at most [`PENDING_FOR`]: past JOIN_ACCEPT_DELAY2 no window is left.
 
 use super::downlink::{DownlinkDriver, JoinAcceptCounts};
+use crate::application::event::{RadioSettings, RxMetadata};
 use crate::drop::DropReason;
 use crate::gateway::GatewayUplink;
 use crate::gateway::registry::GatewayRegistry;
@@ -25,7 +26,6 @@ use crate::network::downlink::{Reception, UplinkFacts, UplinkKind};
 use crate::network::{Micros, NetworkCore, Now};
 use crate::sync::control::{ControlMsg, apply_session};
 use crate::sync::join_client::{JoinAnswer, JoinCoreStats, JoinJob, JoinLink, JoinMetrics};
-use crate::application::event::{RadioSettings, RxMetadata};
 use ringbuf::traits::Consumer;
 use shared::api;
 use shared::region::Modulation;
@@ -219,7 +219,14 @@ impl JoinDriver {
                         self.skipped += 1;
                         continue;
                     };
-                    let r = schedule(now, &p, region, &join_accept, downlink, (&application_id, &device_id));
+                    let r = schedule(
+                        now,
+                        &p,
+                        region,
+                        &join_accept,
+                        downlink,
+                        (&application_id, &device_id),
+                    );
                     if let Err(e) = r {
                         self.skipped += 1;
                         tracing::debug!(%device_id, error = %e, "join-accept not scheduled");
@@ -289,11 +296,10 @@ fn schedule(
         .ok_or(no_rx1(0))?;
     let frequency_hz = u32::try_from(s.frequency_hz)
         .map_err(|_| NoDownlink::NoWindow(WindowError::NoRx1Frequency(u32::MAX)))?;
-    let receptions: Vec<Reception> = p
-        .rx
-        .iter()
-        .map(|r| Reception::from_rx(r, false, None))
-        .collect();
+    let receptions: Vec<Reception> =
+        p.rx.iter()
+            .map(|r| Reception::from_rx(r, false, None))
+            .collect();
     let facts = UplinkFacts {
         region,
         kind: UplinkKind::JoinRequest,
@@ -303,4 +309,171 @@ fn schedule(
         receptions: &receptions,
     };
     downlink.join_accept(now, &facts, phy, application_id, device_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gateway::DownlinkRoute;
+    use crate::network::NetworkConfig;
+    use crate::runtime::udp::Outbox;
+    use crate::sync::join_client::{JoinTaskEnds, channel};
+    use crate::worker::downlink::DownlinkConfig;
+    use ringbuf::traits::Producer;
+    use shared::region::RegionId;
+    use shared::semtech_udp::{Packet, Payload, ProtocolVersion, TxTiming};
+    use shared::types::Eui64;
+
+    const GWS: [u64; 2] = [0x0A, 0x0B];
+    const JOIN_REQUEST: [u8; 23] = [0; 23];
+
+    fn copy(gw: u64, snr: f32) -> GatewayUplink {
+        GatewayUplink {
+            phy_payload: Payload::new(&JOIN_REQUEST).unwrap(),
+            rx: RxMetadata {
+                gateway_eui: Eui64::from_u64(gw),
+                timestamp_us: 2_000_000 + gw as u32,
+                gps_time_ms: None,
+                fine_timestamp_ns: None,
+                rssi_dbm: Some(-60.0),
+                snr_db: Some(snr),
+                channel: Some(0),
+                rf_chain: Some(0),
+            },
+            settings: RadioSettings {
+                frequency_hz: 868_100_000,
+                spreading_factor: 7,
+                bandwidth_hz: 125_000,
+                bit_rate: 0,
+            },
+        }
+    }
+
+    fn at(ms: u64) -> Now {
+        Now {
+            at: Micros(ms * 1000),
+            unix_ms: 1_700_000_000_000 + ms,
+        }
+    }
+
+    struct Rig {
+        joins: JoinDriver,
+        ends: JoinTaskEnds,
+        downlink: DownlinkDriver,
+        core: NetworkCore,
+    }
+
+    fn rig() -> Rig {
+        let (mut links, ends) = channel(1, 8, 8);
+        let config = NetworkConfig::default();
+        let mut downlink = DownlinkDriver::new(DownlinkConfig::default(), 0, 1, Micros(0));
+        for gw in GWS {
+            downlink.set_route(DownlinkRoute {
+                eui: Eui64::from_u64(gw),
+                addr: "127.0.0.1:41800".parse().unwrap(),
+                version: ProtocolVersion::V2,
+            });
+        }
+        Rig {
+            joins: JoinDriver::new(0, config.dedup, links.pop()),
+            ends,
+            downlink,
+            core: NetworkCore::new(config),
+        }
+    }
+
+    impl Rig {
+        fn turn(&mut self, ms: u64) {
+            self.joins.on_turn(
+                at(ms).at,
+                Instant::now(),
+                &mut self.downlink,
+                &mut self.core,
+            );
+        }
+    }
+
+    #[test]
+    fn without_a_join_server_join_requests_are_counted_drops() {
+        let mut j = JoinDriver::new(0, DedupConfig::default(), None);
+        j.offer(at(0), copy(GWS[0], 1.0));
+        let no_js = j.drops().find(|(r, _)| *r == DropReason::NoJoinServer);
+        assert_eq!(no_js, Some((DropReason::NoJoinServer, 1)));
+    }
+
+    #[test]
+    fn copies_merge_into_one_request_and_the_accept_goes_out_in_rx1_of_the_best_gateway() {
+        let mut r = rig();
+        r.joins.offer(at(0), copy(GWS[0], 1.0));
+        r.joins.offer(at(10), copy(GWS[1], 8.0));
+        r.turn(100);
+        assert!(r.ends.jobs.try_recv().is_err(), "window still open");
+        r.turn(250);
+        let job = r.ends.jobs.try_recv().expect("one request");
+        assert!(r.ends.jobs.try_recv().is_err(), "copies merged");
+        assert_eq!(job.request.phy_payload, JOIN_REQUEST.to_vec());
+        assert_eq!(job.request.received_at_ms, 1_700_000_000_000);
+        assert_eq!(r.joins.pending(), 1);
+        let accept = JoinAnswer::Accepted {
+            id: job.id,
+            join_accept: vec![0x20; 17],
+            region: RegionId::Eu868,
+            application_id: "app".into(),
+            device_id: "dev".into(),
+        };
+        assert!(r.ends.answers[0].try_push(accept).is_ok());
+        r.turn(400);
+        assert_eq!(r.joins.pending(), 0);
+        assert_eq!(r.downlink.join_accepts.scheduled, 1);
+        let mut out = Outbox::default();
+        let mut sessions = crate::network::SessionTable::default();
+        struct NoEvents;
+        impl crate::worker::EventSink for NoEvents {
+            fn publish(&mut self, _: crate::application::event::ApplicationEvent) {}
+        }
+        r.downlink
+            .poll(Micros(400_000), &mut out, &mut sessions, &mut NoEvents);
+        let sent: Vec<_> = out.drain().collect();
+        assert_eq!(sent.len(), 1);
+        let Ok(Packet::PullResp { txpk, .. }) = Packet::parse(&sent[0].1) else {
+            panic!("not a PULL_RESP")
+        };
+        // The better SNR (gateway B), JOIN_ACCEPT_DELAY1 after its tmst.
+        assert_eq!(txpk.timing, TxTiming::Tmst(2_000_000 + 0x0B + 5_000_000));
+    }
+
+    #[test]
+    fn refusals_free_the_request_and_joined_sessions_install_here() {
+        let mut r = rig();
+        r.joins.offer(at(0), copy(GWS[0], 1.0));
+        r.turn(250);
+        let job = r.ends.jobs.try_recv().expect("request");
+        let k = shared::types::Aes128Key::from_bytes([3; 16]);
+        let session = crate::network::Session::new(
+            shared::types::DevAddr::from_u32(0x2601_0002),
+            "app",
+            "dev",
+            crate::network::LorawanVersion::V1_0,
+            crate::network::SessionKeys::v1_0(&k, Some(&k)),
+            RegionId::Eu868,
+        );
+        let answers = [
+            JoinAnswer::Install(Box::new(session)),
+            JoinAnswer::Refused { id: job.id },
+        ];
+        for a in answers {
+            assert!(r.ends.answers[0].try_push(a).is_ok());
+        }
+        r.turn(300);
+        assert_eq!(r.joins.pending(), 0);
+        assert_eq!(r.downlink.join_accepts.scheduled, 0);
+        assert!(r.core.sessions().get_by_device_id("app", "dev").is_some());
+        let remove = JoinAnswer::Remove {
+            application_id: "app".into(),
+            device_id: "dev".into(),
+        };
+        assert!(r.ends.answers[0].try_push(remove).is_ok());
+        r.turn(301);
+        assert!(r.core.sessions().get_by_device_id("app", "dev").is_none());
+    }
 }
