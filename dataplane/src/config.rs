@@ -168,6 +168,14 @@ pub struct ControlPlaneSection {
     pub heartbeat_timeout_ms: u64,
     /// Longest wait between reconnection attempts, in ms.
     pub max_backoff_ms: u64,
+    /// Longest time from a deduplicated join-request to the Join Server's answer, in ms (the
+    /// join-accept must still reach the gateway before JOIN_ACCEPT_DELAY1, 5 s after the
+    /// uplink; later answers can only use RX2).
+    pub join_timeout_ms: u64,
+    /// Most `Join` calls in flight at once.
+    pub join_concurrency: usize,
+    /// The NetID this network serves, sent with each join-request.
+    pub net_id: u32,
 }
 
 impl Default for ControlPlaneSection {
@@ -178,11 +186,24 @@ impl Default for ControlPlaneSection {
             cache_file: None,
             heartbeat_timeout_ms: 30_000,
             max_backoff_ms: 5_000,
+            join_timeout_ms: 3_000,
+            join_concurrency: 64,
+            net_id: 0,
         }
     }
 }
 
 impl ControlPlaneSection {
+    /// The Join Server client's settings, when a control plane is configured.
+    pub fn join_settings(&self) -> Option<crate::sync::join_client::JoinSettings> {
+        (!self.url.is_empty()).then(|| crate::sync::join_client::JoinSettings {
+            url: self.url.clone(),
+            timeout: Duration::from_millis(self.join_timeout_ms),
+            concurrency: self.join_concurrency,
+            net_id: self.net_id,
+        })
+    }
+
     /// The watch client's settings, when a control plane is configured.
     pub fn watch_config(&self) -> Option<crate::sync::watch_client::WatchConfig> {
         (!self.url.is_empty()).then(|| crate::sync::watch_client::WatchConfig {

@@ -26,7 +26,7 @@ pub enum DropReason {
     /// A packet kind a gateway must not send (Semtech UDP PUSH_ACK, PULL_ACK, PULL_RESP).
     #[error("unexpected packet kind from a gateway")]
     UnexpectedPacket,
-    /// A frame kind this data plane does not handle yet (join and rejoin requests, proprietary).
+    /// A frame kind this data plane does not handle yet (rejoin requests, proprietary).
     #[error("frame kind not handled")]
     UnhandledKind,
     /// The ring to the frame's owner core was full.
@@ -75,11 +75,18 @@ pub enum DropReason {
     /// the MIC (TxCh) cannot be checked.
     #[error("uplink frequency is no channel of the session")]
     UnknownChannel,
+    /// A join-request arrived and no control plane (Join Server) is configured.
+    #[error("no join server configured")]
+    NoJoinServer,
+    /// The queue of join-requests waiting for the Join Server (or of joins awaiting their
+    /// answer) is full.
+    #[error("join queue full")]
+    JoinQueueFull,
 }
 
 impl DropReason {
     /// Every reason, in declaration order (also the counter index order).
-    pub const ALL: [DropReason; 17] = [
+    pub const ALL: [DropReason; 19] = [
         Self::UnknownGateway,
         Self::CrcFailed,
         Self::UnexpectedPacket,
@@ -97,6 +104,8 @@ impl DropReason {
         Self::DedupFull,
         Self::UnknownDataRate,
         Self::UnknownChannel,
+        Self::NoJoinServer,
+        Self::JoinQueueFull,
     ];
 
     /// Number of reasons.
@@ -122,14 +131,18 @@ impl DropReason {
             Self::DedupFull => "dedup_full",
             Self::UnknownDataRate => "unknown_data_rate",
             Self::UnknownChannel => "unknown_channel",
+            Self::NoJoinServer => "no_join_server",
+            Self::JoinQueueFull => "join_queue_full",
         }
     }
 
     /// Where the cause lies.
     pub const fn source(self) -> DropSource {
         match self {
-            Self::TooManyCandidates | Self::DedupFull | Self::RingFull => DropSource::Capacity,
-            Self::UnknownDataRate | Self::UnknownChannel => DropSource::Config,
+            Self::TooManyCandidates | Self::DedupFull | Self::RingFull | Self::JoinQueueFull => {
+                DropSource::Capacity
+            }
+            Self::UnknownDataRate | Self::UnknownChannel | Self::NoJoinServer => DropSource::Config,
             _ => DropSource::Uplink,
         }
     }

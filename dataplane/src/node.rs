@@ -13,8 +13,10 @@ use crate::network::NetworkCore;
 use crate::runtime::{cores, mesh, udp::RecvMode, udp::UdpRing};
 use crate::sync::apply::SyncState;
 use crate::sync::control::{self, ControlReceiver};
+use crate::sync::join_client::{self, JoinLink, JoinMetrics};
 use crate::sync::session_file::{SessionFileError, SessionRecord};
 use crate::sync::watch_client::{self, SyncMetrics, WatchClient};
+use crate::worker::join::JoinDriver;
 use crate::worker::{NetworkOwner, Router, Worker, owner_of};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, atomic::AtomicBool, atomic::Ordering};
@@ -81,6 +83,21 @@ pub fn start(
     if watch.is_some() {
         registry_m.register(sync_metrics.clone());
     }
+    // Join-requests to the Join Server and its answers back, when there is one.
+    let join_settings = config.control_plane.join_settings();
+    let join_metrics = Arc::new(JoinMetrics::new(n));
+    let (join_links, join_task) = match join_settings {
+        Some(_) => {
+            registry_m.register(join_metrics.clone());
+            let (links, ends) = join_client::channel(n, JOIN_QUEUE, JOIN_ANSWERS);
+            (links.into_iter().map(Some).collect(), Some(ends))
+        }
+        None => (
+            (0..n).map(|_| None).collect::<Vec<Option<JoinLink>>>(),
+            None,
+        ),
+    };
+    let join_links = Arc::new(Mutex::new(join_links));
     let metrics = Arc::new(registry_m);
     // Changes from the control plane: the cached state first (serve before it answers), then
     // the watch.
@@ -125,6 +142,7 @@ pub fn start(
         metrics: Arc::clone(&metrics),
         pushes: Some(Arc::new(push_tx)),
     };
+    let join_metrics_task = join_metrics.clone();
     let async_side = std::thread::Builder::new()
         .name("dataplane-async".into())
         .spawn(move || {
@@ -132,6 +150,14 @@ pub fn start(
                 let drained = tokio::spawn(drainer.run());
                 let (tx, rx) = tokio::sync::watch::channel(false);
                 let stop_rx = rx.clone();
+                let joining = join_settings.zip(join_task).map(|(s, ends)| {
+                    tokio::spawn(join_client::run(
+                        s,
+                        ends,
+                        join_metrics_task,
+                        wait_true(rx.clone()),
+                    ))
+                });
                 let watching = watch.map(|w| {
                     let client = WatchClient::new(w, sync_state, control_tx, sync_metrics);
                     tokio::spawn(client.run(wait_true(rx.clone())))
@@ -144,6 +170,9 @@ pub fn start(
                 let _ = tx.send(true);
                 if let Some(w) = watching {
                     let _ = w.await;
+                }
+                if let Some(j) = joining {
+                    let _ = j.await;
                 }
                 let _ = http.await;
                 let _ = grpc.await;
@@ -235,7 +264,12 @@ pub fn start(
                     .ok()
                     .and_then(|mut p| p[i].take())
                     .ok_or("push ring")?;
+                let link = join_links.lock().ok().and_then(|mut l| l[i].take());
+                let mut joins = JoinDriver::new(i, network_config.dedup, link)
+                    .with_metrics(join_metrics.clone());
+                joins.set_registry(registry.clone());
                 let owner = NetworkOwner::new(core, publisher)
+                    .with_joins(joins)
                     .with_latency(counters.latency_recorder())
                     .with_downlink(downlink_config, i, n)
                     .with_pushes(pushes);
@@ -291,6 +325,12 @@ pub fn start(
 /// Config changes waiting per core (a snapshot larger than this is handed over as the core
 /// drains it; the sync side waits).
 const CONTROL_CAPACITY: usize = 65_536;
+
+/// Join-requests waiting for a `Join` call (all cores together).
+const JOIN_QUEUE: usize = 4096;
+
+/// Join answers waiting per core.
+const JOIN_ANSWERS: usize = 4096;
 
 /// Application downlink pushes waiting per core.
 const PUSH_CAPACITY: usize = 1024;

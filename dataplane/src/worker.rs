@@ -10,9 +10,10 @@
 
 pub mod downlink;
 mod downlink_events;
+pub mod join;
 mod router;
 
-pub use router::{OwnerCore, Router, RouterStats, owner_of};
+pub use router::{OwnerCore, Router, RouterStats, join_owner_of, owner_of};
 
 use crate::application::event::ApplicationEvent;
 use crate::application::queue::PushReceiver;
@@ -24,6 +25,8 @@ use crate::network::{Micros, NetworkCore, Now, UplinkOutcome};
 use crate::runtime::udp::{DatagramHandler, Outbox, UdpStats};
 use crate::sync::control::{ControlMsg, ControlReceiver, apply_session};
 use downlink::{DownlinkConfig, DownlinkDriver};
+use join::JoinDriver;
+use shared::lorawan::MType;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -51,12 +54,14 @@ pub struct NetworkOwner<E> {
     latency: Option<LatencyRecorder>,
     downlink: DownlinkDriver,
     pushes: Option<PushReceiver>,
+    joins: JoinDriver,
 }
 
 impl<E: EventSink> NetworkOwner<E> {
     /// Wraps `core`, publishing its application events to `events` (downlinks with default
     /// settings, as the only core).
     pub fn new(core: NetworkCore, events: E) -> Self {
+        let joins = JoinDriver::new(0, core.config().dedup, None);
         Self {
             core,
             epoch: Instant::now(),
@@ -64,7 +69,24 @@ impl<E: EventSink> NetworkOwner<E> {
             latency: None,
             downlink: DownlinkDriver::new(DownlinkConfig::default(), 0, 1, Micros(0)),
             pushes: None,
+            joins,
         }
+    }
+
+    /// Sets the join path (join-requests to the Join Server, join-accepts back).
+    pub fn with_joins(mut self, joins: JoinDriver) -> Self {
+        self.joins = joins;
+        self
+    }
+
+    /// The join path.
+    pub fn joins(&self) -> &JoinDriver {
+        &self.joins
+    }
+
+    /// The join path, for config changes.
+    pub fn joins_mut(&mut self) -> &mut JoinDriver {
+        &mut self.joins
     }
 
     /// Sets the downlink path of core `index` among `cores`.
@@ -152,6 +174,15 @@ impl<E: EventSink> OwnerCore for NetworkOwner<E> {
             at: self.micros(now),
             unix_ms,
         };
+        let mtype = up
+            .phy_payload
+            .as_slice()
+            .first()
+            .map(|b| MType::from_bits(b >> 5));
+        if mtype == Some(MType::JoinRequest) {
+            self.joins.offer(now, up);
+            return;
+        }
         // Refusals are counted by the core, by reason.
         let _ = self
             .core
@@ -176,6 +207,8 @@ impl<E: EventSink> OwnerCore for NetworkOwner<E> {
                     .push(msg, self.core.sessions_mut(), &mut self.events);
             }
         }
+        self.joins
+            .on_turn(at, now, &mut self.downlink, &mut self.core);
         while let Some(outcome) = self.core.poll(at) {
             self.answer(at, &outcome);
             match outcome {
@@ -250,7 +283,11 @@ impl<E: EventSink> Worker<E> {
         };
         for msg in control.drain(PER_TURN) {
             match msg {
-                ControlMsg::Registry(r) => self.ingress.set_registry(r),
+                ControlMsg::Registry(r) => {
+                    let owner = self.ingress.sink_mut().owner_mut();
+                    owner.joins_mut().set_registry(Arc::clone(&r));
+                    self.ingress.set_registry(r)
+                }
                 other => {
                     let core = self.ingress.sink_mut().owner_mut().core_mut();
                     if let Err(e) = apply_session(core, other) {
@@ -274,7 +311,8 @@ impl<E: EventSink> Worker<E> {
             busy_ns: udp.busy_ns,
             idle_ns: udp.idle_ns,
         };
-        for (r, n) in self.ingress.drops().chain(router.drops()) {
+        let joins = router.owner().joins().drops();
+        for (r, n) in self.ingress.drops().chain(router.drops()).chain(joins) {
             if let Some(slot) = t.drops.get_mut(r.index()) {
                 *slot += n;
             }

@@ -79,6 +79,16 @@ impl SessionKeys {
     }
 }
 
+impl SessionKeys {
+    /// Whether `other` holds the same network session keys (FNwkSIntKey and SNwkSIntKey; 1.0:
+    /// NwkSKey): the same join's session. Compared by the CMAC of the empty message under each
+    /// key, a 128-bit fingerprint, as the prepared keys keep no raw bytes.
+    pub fn same_network_keys(&self, other: &SessionKeys) -> bool {
+        self.f_nwk_s_int.cmac(&[]) == other.f_nwk_s_int.cmac(&[])
+            && self.s_nwk_s_int.cmac(&[]) == other.s_nwk_s_int.cmac(&[])
+    }
+}
+
 impl fmt::Debug for SessionKeys {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SessionKeys")

@@ -15,7 +15,10 @@ pub enum ControlMsg {
     Registry(Arc<GatewayRegistry>),
     /// Install (or replace) a device's session on its owner core. With `continues` set the
     /// session is the one the core already runs (same DevAddr, same keys): the core keeps the
-    /// higher of its own and the pushed frame counters, so a push never rewinds them.
+    /// higher of its own and the pushed frame counters, so a push never rewinds them. The core
+    /// also treats a push as continuing when the session it runs has the same DevAddr and
+    /// network keys (a joined session installed from the join answer before the watch pushed
+    /// it, or the other way round).
     Upsert {
         /// The session.
         session: Box<Session>,
@@ -88,23 +91,22 @@ pub fn apply_session(core: &mut NetworkCore, msg: ControlMsg) -> Result<(), Stri
     match msg {
         ControlMsg::Upsert { session, continues } => {
             let mut session = *session;
-            if continues {
-                let running = core
-                    .sessions()
-                    .get_by_device_id(&session.application_id, &session.device_id)
-                    .filter(|s| s.dev_addr == session.dev_addr);
-                if let Some(r) = running {
-                    session.fcnt_up = r.fcnt_up.max(session.fcnt_up);
-                    session.n_fcnt_down = r.n_fcnt_down.max(session.n_fcnt_down);
-                    session.a_fcnt_down = r.a_fcnt_down.max(session.a_fcnt_down);
-                    session.last_conf_fcnt_down = r.last_conf_fcnt_down;
-                    session.last_uplink = r.last_uplink;
-                    session.pending_mac = r.pending_mac.clone();
-                    session.uplink_channels = r.uplink_channels.clone();
-                    session.rx_settings = r.rx_settings;
-                    session.queue = r.queue.clone();
-                    session.confirmed_down = r.confirmed_down;
-                }
+            let running = core
+                .sessions()
+                .get_by_device_id(&session.application_id, &session.device_id)
+                .filter(|s| s.dev_addr == session.dev_addr)
+                .filter(|s| continues || s.keys.same_network_keys(&session.keys));
+            if let Some(r) = running {
+                session.fcnt_up = r.fcnt_up.max(session.fcnt_up);
+                session.n_fcnt_down = r.n_fcnt_down.max(session.n_fcnt_down);
+                session.a_fcnt_down = r.a_fcnt_down.max(session.a_fcnt_down);
+                session.last_conf_fcnt_down = r.last_conf_fcnt_down;
+                session.last_uplink = r.last_uplink;
+                session.pending_mac = r.pending_mac.clone();
+                session.uplink_channels = r.uplink_channels.clone();
+                session.rx_settings = r.rx_settings;
+                session.queue = r.queue.clone();
+                session.confirmed_down = r.confirmed_down;
             }
             core.insert_session(session)
                 .map(drop)
@@ -119,5 +121,60 @@ pub fn apply_session(core: &mut NetworkCore, msg: ControlMsg) -> Result<(), Stri
             Ok(())
         }
         ControlMsg::Registry(_) => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::network::{LorawanVersion, NetworkConfig, SessionKeys};
+    use shared::region::RegionId;
+    use shared::types::{Aes128Key, DevAddr};
+
+    fn session(key: u8) -> Session {
+        let k = Aes128Key::from_bytes([key; 16]);
+        Session::new(
+            DevAddr::from_u32(0x2601_0001),
+            "app",
+            "dev",
+            LorawanVersion::V1_0,
+            SessionKeys::v1_0(&k, Some(&k)),
+            RegionId::Eu868,
+        )
+    }
+
+    fn upsert(core: &mut NetworkCore, s: Session, continues: bool) {
+        let msg = ControlMsg::Upsert {
+            session: Box::new(s),
+            continues,
+        };
+        apply_session(core, msg).expect("installed");
+    }
+
+    #[test]
+    fn a_push_of_the_running_session_keeps_its_counters_whatever_the_flag() {
+        // (name, pushed keys, continues flag, counters kept)
+        let cases = [
+            ("joined session pushed later by the watch", 1, false, true),
+            ("watch says it continues", 1, true, true),
+            ("new keys: a new join", 2, false, false),
+        ];
+        for (name, key, continues, kept) in cases {
+            let mut core = NetworkCore::new(NetworkConfig::default());
+            upsert(&mut core, session(1), false);
+            let running = core
+                .sessions_mut()
+                .get_by_device_id_mut("app", "dev")
+                .expect("installed");
+            running.fcnt_up = Some(3);
+            running.n_fcnt_down = 2;
+            upsert(&mut core, session(key), continues);
+            let s = core
+                .sessions()
+                .get_by_device_id("app", "dev")
+                .expect("still there");
+            let want = if kept { (Some(3), 2) } else { (None, 0) };
+            assert_eq!((s.fcnt_up, s.n_fcnt_down), want, "{name}");
+        }
     }
 }

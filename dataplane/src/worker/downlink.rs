@@ -40,7 +40,7 @@ use crate::metrics::downlink::{DownlinkStats, FailLabel, SkipLabel};
 use crate::network::downlink::{
     DataDownlinkInput, DutyCycle, DutyCycleConfig, FrameCounters, NoDownlink, Reception,
     ScheduleConfig, ScheduledDownlink, SessionCrypto, TxAckOutcome, UplinkFacts, UplinkKind,
-    Window, emit_pull_resp, handle_tx_ack, schedule_data_downlink,
+    Window, emit_pull_resp, handle_tx_ack, schedule_data_downlink, schedule_join_accept,
 };
 use crate::network::{Micros, Session, SessionTable};
 use crate::runtime::timer_wheel::{TimerId, TimerWheel};
@@ -91,6 +91,19 @@ struct InFlight {
     application_id: String,
     device_id: String,
     timer: TimerId,
+    /// A join-accept (counted apart in [`DownlinkDriver::join_accepts`]).
+    join: bool,
+}
+
+/// Join-accepts this path handled (published by the join path as `dataplane_join_accepts_total`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct JoinAcceptCounts {
+    /// Handed to a receive window.
+    pub scheduled: u64,
+    /// Accepted by the gateway.
+    pub sent: u64,
+    /// Given up after scheduling.
+    pub failed: u64,
 }
 
 /// One owner core's downlink path.
@@ -106,6 +119,8 @@ pub struct DownlinkDriver {
     buf: Vec<u8>,
     /// This core's downlink counters.
     pub stats: DownlinkStats,
+    /// This core's join-accepts.
+    pub join_accepts: JoinAcceptCounts,
 }
 
 /// Writes the counters a frame spent back into its session: the place where the persist layer
@@ -128,6 +143,7 @@ impl DownlinkDriver {
             receptions: Vec::new(),
             buf: Vec::with_capacity(512),
             stats: DownlinkStats::default(),
+            join_accepts: JoinAcceptCounts::default(),
         }
     }
 
@@ -263,8 +279,60 @@ impl DownlinkDriver {
                 application_id: session.application_id.clone(),
                 device_id: session.device_id.clone(),
                 timer,
+                join: false,
             },
         );
+    }
+
+    /// Schedules a join-accept (`phy`, from the Join Server) in the windows of the join-request
+    /// `facts` describes (JOIN_ACCEPT_DELAY1/2, region RX2 defaults); it then goes out, is
+    /// acknowledged and retried in RX2 like any class A downlink. `application_id` and
+    /// `device_id` name the joined device.
+    pub fn join_accept(
+        &mut self,
+        now: Micros,
+        facts: &UplinkFacts<'_>,
+        phy: &[u8],
+        application_id: &str,
+        device_id: &str,
+    ) -> Result<(), NoDownlink> {
+        let receptions: Vec<Reception> = facts
+            .receptions
+            .iter()
+            .map(|r| Reception {
+                can_transmit: self.routes.can_transmit(&r.gateway),
+                ..*r
+            })
+            .collect();
+        let facts = UplinkFacts {
+            receptions: &receptions,
+            ..*facts
+        };
+        let d = schedule_join_accept(&self.config.schedule, now, &facts, phy, &mut self.duty)?;
+        self.stats.scheduled[usize::from(d.slot.window == Window::Rx2)] += 1;
+        self.join_accepts.scheduled += 1;
+        let at = self.hand_over_at(now, &d);
+        let Some(token) = self
+            .tokens
+            .next(|t| self.in_flight.contains_key(&t.to_u16()))
+        else {
+            self.stats.fail(FailLabel::TokensExhausted);
+            self.join_accepts.failed += 1;
+            return Ok(());
+        };
+        let timer = self.timers.insert(at.0, Due::HandOver(token.to_u16()));
+        self.in_flight.insert(
+            token.to_u16(),
+            InFlight {
+                downlink: d,
+                region: facts.region,
+                application_id: application_id.to_owned(),
+                device_id: device_id.to_owned(),
+                timer,
+                join: true,
+            },
+        );
+        Ok(())
     }
 
     fn hand_over_at(&self, now: Micros, d: &ScheduledDownlink) -> Micros {
@@ -347,9 +415,17 @@ impl DownlinkDriver {
             region,
             application_id,
             device_id,
+            join,
             ..
         } = f;
         let outcome = handle_tx_ack(now, region, downlink, error, &mut self.duty);
+        if join {
+            match &outcome {
+                TxAckOutcome::Sent(_) => self.join_accepts.sent += 1,
+                TxAckOutcome::Failed { .. } => self.join_accepts.failed += 1,
+                TxAckOutcome::RetryRx2(_) => {}
+            }
+        }
         let session = sessions.get_by_device_id_mut(&application_id, &device_id);
         match (outcome, session) {
             (TxAckOutcome::Sent(d), Some(s)) => self.sent(s, &d, events),
@@ -366,6 +442,7 @@ impl DownlinkDriver {
                         application_id,
                         device_id,
                         timer,
+                        join,
                     },
                 );
             }
@@ -393,6 +470,7 @@ impl DownlinkDriver {
                     let Some(f) = self.in_flight.remove(&token) else {
                         continue;
                     };
+                    self.join_accepts.failed += u64::from(f.join);
                     match sessions.get_by_device_id_mut(&f.application_id, &f.device_id) {
                         Some(s) => self.fail(s, &f.downlink, FailLabel::TxAckTimeout, events),
                         None => self.stats.fail(FailLabel::TxAckTimeout),
@@ -445,6 +523,7 @@ impl DownlinkDriver {
             Some(Err(_)) => FailLabel::Encode,
             None => FailLabel::NoRoute,
         };
+        self.join_accepts.failed += u64::from(f.join);
         match sessions.get_by_device_id_mut(&f.application_id, &f.device_id) {
             Some(s) => self.fail(s, &f.downlink, label, events),
             None => self.stats.fail(label),

@@ -1,5 +1,6 @@
 //! The hand-off between cores: each frame goes to the core that owns its device
-//! (`hash(DevAddr) % cores`, design.md "Ownership") over the SPSC mesh; each gateway's downlink
+//! (`hash(DevAddr) % cores`, design.md "Ownership"; join-requests by `hash(DevEUI)`) over the
+//! SPSC mesh; each gateway's downlink
 //! route goes to every core; each TX_ACK goes to the core named by its PULL_RESP token.
 
 use crate::drop::DropReason;
@@ -8,7 +9,7 @@ use crate::gateway::{CoreMsg, DownlinkRoute, GatewayUplink, TxAck, UplinkSink};
 use crate::runtime::mesh::MeshEndpoint;
 use crate::runtime::udp::Outbox;
 use shared::lorawan::{MType, PhyPayload};
-use shared::types::DevAddr;
+use shared::types::{DevAddr, DevEui};
 use std::time::Instant;
 
 /// The owner-side processing of frames (the network core).
@@ -30,6 +31,13 @@ pub fn owner_of(dev_addr: DevAddr, cores: usize) -> usize {
     ((u64::from(h) * cores as u64) >> 32) as usize
 }
 
+/// The core that handles join-requests of `dev_eui` among `cores` cores (design.md
+/// "Ownership": joins go by DevEUI, as the DevAddr is not known yet; Fibonacci hashing).
+pub fn join_owner_of(dev_eui: DevEui, cores: usize) -> usize {
+    let h = dev_eui.to_u64().wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32;
+    ((h * cores as u64) >> 32) as usize
+}
+
 /// Counters of the hand-off.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct RouterStats {
@@ -43,7 +51,7 @@ pub struct RouterStats {
     pub drop_ring_full: u64,
     /// Frames whose PHYPayload did not parse far enough to find an owner.
     pub drop_parse: u64,
-    /// Frames of a kind this data plane does not handle yet (join and rejoin requests, proprietary).
+    /// Frames of a kind this data plane does not handle yet (rejoin requests, proprietary).
     pub drop_unhandled_kind: u64,
     /// TX_ACKs handed to the core that sent the PULL_RESP.
     pub tx_acks_forwarded: u64,
@@ -99,14 +107,11 @@ impl<O: OwnerCore> Router<O> {
 
 impl<O: OwnerCore> UplinkSink for Router<O> {
     fn uplink(&mut self, now: Instant, up: GatewayUplink) {
-        let dev_addr = match PhyPayload::parse(up.phy_payload.as_slice()) {
-            Ok(PhyPayload::Data(f)) => f.dev_addr(),
-            Ok(p)
-                if matches!(
-                    p.mhdr().mtype(),
-                    MType::JoinRequest | MType::RejoinRequest | MType::Proprietary
-                ) =>
-            {
+        let cores = self.mesh.cores();
+        let dst = match PhyPayload::parse(up.phy_payload.as_slice()) {
+            Ok(PhyPayload::Data(f)) => owner_of(f.dev_addr(), cores),
+            Ok(PhyPayload::JoinRequest(j)) => join_owner_of(j.dev_eui(), cores),
+            Ok(p) if matches!(p.mhdr().mtype(), MType::RejoinRequest | MType::Proprietary) => {
                 self.stats.drop_unhandled_kind += 1;
                 return;
             }
@@ -115,7 +120,6 @@ impl<O: OwnerCore> UplinkSink for Router<O> {
                 return;
             }
         };
-        let dst = owner_of(dev_addr, self.mesh.cores());
         if dst == self.mesh.core() {
             self.stats.local += 1;
             self.owner.handle(now, up);
@@ -185,6 +189,21 @@ mod tests {
             for a in 0..16_000u32 {
                 let o = owner_of(DevAddr::from_u32(0x2601_0000 + a), cores);
                 count[o] += 1;
+            }
+            let (min, max) = (count.iter().min().unwrap(), count.iter().max().unwrap());
+            assert!(
+                f64::from(*max) / f64::from(*min) < 1.1,
+                "{cores} cores: {count:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn join_owners_spread_evenly_and_stay_in_range() {
+        for cores in [1, 2, 3, 16] {
+            let mut count = vec![0u32; cores];
+            for e in 0..16_000u64 {
+                count[join_owner_of(DevEui::from_u64(0x70B3_D57E_D000_0000 + e), cores)] += 1;
             }
             let (min, max) = (count.iter().min().unwrap(), count.iter().max().unwrap());
             assert!(

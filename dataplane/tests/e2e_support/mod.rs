@@ -127,6 +127,13 @@ impl Gateway {
         self.tx.send(packet).await.expect("gateway runtime running");
     }
 
+    /// Forwards one `rxpk` as given (other channels and data rates than [`rxpk`]'s).
+    pub async fn send_rxpk(&self, rx: RxPk) {
+        let mac = MacAddress::from(self.eui.to_be_bytes());
+        let packet = push_data::Packet::from_rxpk(mac, rx);
+        self.tx.send(packet).await.expect("gateway runtime running");
+    }
+
     /// The next PULL_RESP the server sends this gateway, within [`WAIT`].
     pub async fn downlink(&mut self) -> DownlinkRequest {
         self.downlink_within(WAIT)

@@ -1,0 +1,529 @@
+//! OTAA joins end to end: the real control plane (`controlplane::push::PlaneService` with its
+//! Join Server over an embedded store in a temp dir) served in-process on loopback, a whole node
+//! following it, `semtech-udp` gateways, and devices played by ChirpStack's `lrwn` 4.13, which
+//! builds the join-request and its MIC, decrypts and checks the join-accept, derives the session
+//! keys (LoRaWAN 1.0.3 and 1.1) and builds the data uplinks that follow.
+//!
+//! Timing facts (RP002-1.0.3): JOIN_ACCEPT_DELAY1 = 5 s, JOIN_ACCEPT_DELAY2 = 6 s; EU868 RX1 on
+//! the uplink channel and DR (offset 0), RX2 869.525 MHz DR0 (§2.1.7–2.1.8); US915 RX1 on
+//! 923.3 + 0.6 · (channel mod 8) MHz at DR 10 + uplink DR for DR0–3 with offset 0 (§2.4.7), RX2
+//! 923.3 MHz DR8.
+//!
+//! - A 1.0.3 and a 1.1 device join; the PULL_RESP comes at uplink tmst + 5 s on the uplink's
+//!   frequency and DR, the test TX_ACKs it, decrypts it and derives the keys; a data uplink
+//!   under those keys reaches the application, a confirmed one gets its ACK in RX1.
+//! - Once the watch has pushed the same session too (it lands around the join answer; a push
+//!   landing after traffic is the `sync::control` unit test's case), the counters hold: frame 1
+//!   sent again is a retransmission, not a new uplink.
+//! - A replayed join-request (same DevNonce) and one from an unknown device get no join-accept
+//!   and are counted by gRPC code.
+//! - A US915 device's join-accept comes in RX1 on 923.3 MHz at DR10 (SF10BW500), and after a
+//!   TOO_LATE in RX2 on 923.3 MHz DR8 (SF12BW500) at tmst + 6 s.
+
+mod e2e_support;
+mod events_support;
+
+use controlplane::join::{JoinServer, JoinServerConfig, KeyVault, KeyVaultConfig};
+use controlplane::push::{PlaneService, WatchSettings};
+use controlplane::store::Store;
+use controlplane::store::conformance::fixtures;
+use controlplane::store::embedded::EmbeddedStore;
+use controlplane::store::model::{MacVersion, RootKeys, WrappedKey};
+use e2e_support::*;
+use lrwn::{AES128Key, EUI64};
+use semtech_udp::client_runtime::DownlinkRequest;
+use semtech_udp::push_data::{CRC, RxPk, RxPkV1};
+use semtech_udp::tx_ack::Error as TxAckError;
+use semtech_udp::{Bandwidth, CodingRate, DataRate, Modulation, SpreadingFactor};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+const GW: u64 = 0x00C0_0000_0000_0001;
+const JOIN_EUI: u64 = 0x70B3_D57E_D000_0000;
+const OWNER: &str = "e2e-owner";
+
+/// The uplink `tmst` gateway `eui` reports (see `e2e_support::rxpk`).
+fn uplink_tmst(eui: u64) -> u32 {
+    1_000_000 + eui as u32
+}
+
+/// An OTAA device as `lrwn` plays it.
+struct Otaa {
+    id: &'static str,
+    dev_eui: u64,
+    v11: bool,
+    app_key: [u8; 16],
+    nwk_key: [u8; 16],
+    plan: &'static str,
+}
+
+impl Otaa {
+    fn new(id: &'static str, dev_eui: u64, v11: bool, plan: &'static str) -> Self {
+        let seed = dev_eui as u8;
+        Self {
+            id,
+            dev_eui,
+            v11,
+            app_key: std::array::from_fn(|i| seed ^ (i as u8).wrapping_mul(29)),
+            nwk_key: std::array::from_fn(|i| seed ^ 0x5A ^ (i as u8).wrapping_mul(13)),
+            plan,
+        }
+    }
+
+    /// Its store record: root keys as plain 16-byte keys (empty KEK label).
+    fn record(&self) -> controlplane::store::model::EndDevice {
+        let mut d = fixtures::device(APP, self.id, JOIN_EUI, self.dev_eui);
+        d.frequency_plan_id = self.plan.into();
+        let plain = |k: [u8; 16]| WrappedKey {
+            kek_label: String::new(),
+            key: k.to_vec(),
+        };
+        d.mac_version = if self.v11 {
+            MacVersion::V1_1
+        } else {
+            MacVersion::V1_0_3
+        };
+        d.root_keys = Some(RootKeys {
+            app_key: plain(self.app_key),
+            nwk_key: self.v11.then(|| plain(self.nwk_key)),
+        });
+        d
+    }
+
+    /// The key that MICs the join-request and encrypts the join-accept (1.0: AppKey; 1.1:
+    /// NwkKey).
+    fn join_key(&self) -> AES128Key {
+        AES128Key::from_bytes(if self.v11 { self.nwk_key } else { self.app_key })
+    }
+
+    /// A join-request with `dev_nonce`, built and MIC'd by `lrwn`.
+    fn join_request(&self, dev_nonce: u16) -> Vec<u8> {
+        let mut phy = lrwn::PhyPayload {
+            mhdr: lrwn::MHDR {
+                f_type: lrwn::FType::JoinRequest,
+                major: lrwn::Major::LoRaWANR1,
+            },
+            payload: lrwn::Payload::JoinRequest(lrwn::JoinRequestPayload {
+                join_eui: EUI64::from_be_bytes(JOIN_EUI.to_be_bytes()),
+                dev_eui: EUI64::from_be_bytes(self.dev_eui.to_be_bytes()),
+                dev_nonce,
+            }),
+            mic: None,
+        };
+        phy.set_join_request_mic(&self.join_key())
+            .expect("lrwn MIC");
+        phy.to_vec().expect("lrwn encodes")
+    }
+
+    /// Decrypts and checks the join-accept answering `dev_nonce`, derives the session keys and
+    /// returns the device with that session (keys: FNwkSIntKey, SNwkSIntKey, NwkSEncKey,
+    /// AppSKey; 1.0: NwkSKey thrice).
+    fn accept(&self, bytes: &[u8], dev_nonce: u16) -> Device {
+        let mut phy = lrwn::PhyPayload::from_slice(bytes).expect("lrwn parses the join-accept");
+        assert_eq!(phy.mhdr.f_type, lrwn::FType::JoinAccept);
+        phy.decrypt_join_accept_payload(&self.join_key())
+            .expect("lrwn decrypts");
+        let join_eui = EUI64::from_be_bytes(JOIN_EUI.to_be_bytes());
+        let dev_eui = EUI64::from_be_bytes(self.dev_eui.to_be_bytes());
+        let mic_key = match self.v11 {
+            true => lrwn::keys::get_js_int_key(&dev_eui, &self.join_key()).expect("JSIntKey"),
+            false => self.join_key(),
+        };
+        assert!(
+            phy.validate_join_accept_mic(lrwn::JoinType::Join, &join_eui, dev_nonce, &mic_key)
+                .expect("MIC computable"),
+            "join-accept MIC"
+        );
+        let lrwn::Payload::JoinAccept(ja) = &phy.payload else {
+            panic!("not a join-accept: {phy:?}")
+        };
+        assert_eq!(ja.dl_settings.opt_neg, self.v11, "OptNeg: {ja:?}");
+        assert_eq!(ja.dl_settings.rx1_dr_offset, 0, "{ja:?}");
+        let (nonce, net_id) = (ja.join_nonce, ja.home_netid);
+        let nwk = self.join_key();
+        let app = AES128Key::from_bytes(self.app_key);
+        let k = |r: anyhow::Result<AES128Key>| r.expect("key derivation").to_bytes();
+        let o = self.v11;
+        let f = k(lrwn::keys::get_f_nwk_s_int_key(
+            o, &nwk, &net_id, &join_eui, nonce, dev_nonce,
+        ));
+        let keys = match self.v11 {
+            true => [
+                f,
+                k(lrwn::keys::get_s_nwk_s_int_key(
+                    o, &nwk, &net_id, &join_eui, nonce, dev_nonce,
+                )),
+                k(lrwn::keys::get_nwk_s_enc_key(
+                    o, &nwk, &net_id, &join_eui, nonce, dev_nonce,
+                )),
+                k(lrwn::keys::get_app_s_key(
+                    o, &app, &net_id, &join_eui, nonce, dev_nonce,
+                )),
+            ],
+            false => [
+                f,
+                f,
+                f,
+                k(lrwn::keys::get_app_s_key(
+                    o, &app, &net_id, &join_eui, nonce, dev_nonce,
+                )),
+            ],
+        };
+        Device {
+            id: self.id,
+            addr: u32::from_be_bytes(ja.devaddr.to_be_bytes()),
+            seed: 0,
+            v11: self.v11,
+            keys,
+        }
+    }
+}
+
+/// The control plane in-process: store, Join Server and `PlaneSync` on a loopback port.
+struct ControlPlane {
+    addr: SocketAddr,
+    store: Arc<dyn Store>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    _dir: tempfile::TempDir,
+}
+
+impl ControlPlane {
+    async fn start() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store: Arc<dyn Store> =
+            Arc::new(EmbeddedStore::open(dir.path().join("store.redb")).expect("store opens"));
+        let js = Arc::new(JoinServer::new(&JoinServerConfig::default()).expect("join server"));
+        let vault = Arc::new(KeyVault::from_config(&KeyVaultConfig::default()));
+        let plane = PlaneService::new(store.clone(), js, vault, WatchSettings::default());
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = l.local_addr().expect("addr");
+        let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(
+            tonic::transport::Server::builder().serve_with_incoming_shutdown(
+                shared::api::plane_sync_server::PlaneSyncServer::new(plane),
+                tonic::transport::server::TcpIncoming::from(l),
+                async {
+                    let _ = stop_rx.await;
+                },
+            ),
+        );
+        store
+            .create_user(fixtures::user(OWNER))
+            .await
+            .expect("user");
+        store
+            .create_application(fixtures::application(APP, OWNER))
+            .await
+            .expect("application");
+        Self {
+            addr,
+            store,
+            stop: Some(stop),
+            _dir: dir,
+        }
+    }
+
+    async fn add_gateway(&self, eui: u64, plan: &str) {
+        let mut g = fixtures::gateway(&format!("gw-{eui:x}"), eui);
+        g.frequency_plan_id = plan.into();
+        self.store.create_gateway(g).await.expect("gateway");
+    }
+
+    async fn add_device(&self, d: &Otaa) {
+        self.store
+            .create_end_device(d.record())
+            .await
+            .expect("device");
+    }
+}
+
+impl Drop for ControlPlane {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+    }
+}
+
+/// Starts a node following `cp` (2 cores; client side on `rt`).
+fn start_node_with(cp: &ControlPlane) -> dataplane::node::Node {
+    let mut config = node_config(FAST);
+    config.control_plane.url = format!("http://{}", cp.addr);
+    config.control_plane.max_backoff_ms = 200;
+    dataplane::node::start(&config, Default::default(), Vec::new()).expect("node starts")
+}
+
+/// Waits until the node serves gateway `eui` (the watch delivered it) and has its downlink
+/// route (its PULL_DATA was accepted), then returns the connected gateway.
+async fn connect_gateway(node: &dataplane::node::Node, eui: u64) -> Gateway {
+    wait_metric(node, "snapshot", 1, |t| {
+        sample(t, "dataplane_sync_snapshots_total", "")
+            .unwrap_or(0)
+            .min(1)
+    })
+    .await;
+    // The registry reaches the cores within the watch's 20 ms flush.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let before = sample(&metrics(node).await, "dataplane_packets_in_total", "").unwrap_or(0);
+    let g = Gateway::connect(eui, node.udp_addr).await;
+    wait_metric(node, "PULL_DATA", before + 1, |t| {
+        sample(t, "dataplane_packets_in_total", "")
+            .unwrap_or(0)
+            .min(before + 1)
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    g
+}
+
+fn joins_refused(text: &str, code: &str) -> u64 {
+    sample(
+        text,
+        "dataplane_joins_refused_total",
+        &format!("reason=\"{code}\""),
+    )
+    .unwrap_or(0)
+}
+
+fn join_accepts(text: &str, result: &str) -> u64 {
+    sample(
+        text,
+        "dataplane_join_accepts_total",
+        &format!("result=\"{result}\""),
+    )
+    .unwrap_or(0)
+}
+
+/// Checks an EU868 join-accept `txpk` of an uplink heard by `eui` on 868.1 MHz SF7BW125: RX1 at
+/// tmst + 5 s on the same frequency and DR.
+fn assert_join_rx1_eu868(req: &DownlinkRequest, eui: u64) {
+    let tx = req.txpk();
+    assert_eq!(tx.time.tmst(), Some(uplink_tmst(eui) + 5_000_000), "{tx:?}");
+    assert!((tx.freq - 868.1).abs() < 1e-6, "{tx:?}");
+    assert_eq!(tx.datr.to_string(), "SF7BW125", "{tx:?}");
+    assert!(tx.ipol, "{tx:?}");
+}
+
+/// Sends `dev`'s data uplink `fcnt` and returns its application event.
+async fn deliver(g: &Gateway, sse: &mut SseClient, dev: &Device, fcnt: u32, payload: &[u8]) {
+    g.send(&dev.frame(fcnt, 7, payload, false, false), 5.0)
+        .await;
+    let v = sse
+        .next_within(WAIT)
+        .await
+        .unwrap_or_else(|| panic!("{} frame {fcnt}: no event", dev.id));
+    assert_eq!(v["type"], "uplink", "{v}");
+    assert_eq!(v["device_id"], dev.id, "{v}");
+    assert_eq!(v["fcnt"].as_u64(), Some(u64::from(fcnt)), "{v}");
+    let hex: String = payload.iter().map(|b| format!("{b:02X}")).collect();
+    assert_eq!(
+        v["frm_payload"].as_str().map(str::to_ascii_uppercase),
+        Some(hex),
+        "decrypted with the derived AppSKey: {v}"
+    );
+    assert_eq!(
+        u64::from_str_radix(
+            &v["dev_addr"]
+                .as_str()
+                .unwrap_or_default()
+                .replace(['-', ':'], ""),
+            16
+        )
+        .ok(),
+        Some(u64::from(dev.addr)),
+        "{v}"
+    );
+}
+
+#[test]
+fn otaa_devices_join_through_the_node_and_their_sessions_serve() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("rt");
+    let devs = [
+        Otaa::new("otaa-ten", 0x70B3_D500_0000_0A01, false, "EU_863_870"),
+        Otaa::new("otaa-eleven", 0x70B3_D500_0000_0B02, true, "EU_863_870"),
+    ];
+    let cp = rt.block_on(async {
+        let cp = ControlPlane::start().await;
+        cp.add_gateway(GW, "EU_863_870").await;
+        for d in &devs {
+            cp.add_device(d).await;
+        }
+        cp
+    });
+    let node = start_node_with(&cp);
+    rt.block_on(async {
+        let mut g = connect_gateway(&node, GW).await;
+        let mut sse = subscribe(&node, 1).await;
+        for (i, otaa) in devs.iter().enumerate() {
+            let n = i as u64 + 1;
+            let dev_nonce = 0x0100 + i as u16;
+            let jr = otaa.join_request(dev_nonce);
+            g.send(&jr, 5.0).await;
+            let req = g.downlink().await;
+            assert_join_rx1_eu868(&req, GW);
+            let dev = otaa.accept(req.txpk().data.data(), dev_nonce);
+            req.ack().await.expect("TX_ACK");
+            let text =
+                wait_metric(&node, "join-accepts sent", n, |t| join_accepts(t, "sent")).await;
+            assert_eq!(
+                sample(&text, "dataplane_joins_accepted_total", ""),
+                Some(n),
+                "{text}"
+            );
+
+            // The derived session serves: an uplink reaches the application.
+            deliver(&g, &mut sse, &dev, 0, b"joined").await;
+            // A confirmed uplink gets its ACK in RX1 (RECEIVE_DELAY1 = 1 s), under the keys.
+            g.send(&dev.frame(1, 7, b"conf", true, false), 5.0).await;
+            let ack = g.downlink().await;
+            let tx = ack.txpk();
+            assert_eq!(tx.time.tmst(), Some(uplink_tmst(GW) + 1_000_000), "{tx:?}");
+            let mut phy = lrwn::PhyPayload::from_slice(tx.data.data()).expect("lrwn parses");
+            let (version, key, conf) = match dev.v11 {
+                true => (lrwn::MACVersion::LoRaWAN1_1, dev.keys[1], 1),
+                false => (lrwn::MACVersion::LoRaWAN1_0, dev.keys[0], 0),
+            };
+            assert!(
+                phy.validate_downlink_data_mic(version, conf, &AES128Key::from_bytes(key))
+                    .expect("MIC computable"),
+                "ACK sealed with the derived keys"
+            );
+            let lrwn::Payload::MACPayload(p) = &mut phy.payload else {
+                panic!("not a data frame")
+            };
+            assert!(p.fhdr.f_ctrl.ack, "{p:?}");
+            assert_eq!(p.fhdr.f_cnt, 0, "first NFCntDown of the new session");
+            ack.ack().await.expect("TX_ACK");
+            let v = sse.next_within(WAIT).await.expect("confirmed uplink event");
+            assert_eq!(
+                (v["fcnt"].as_u64(), v["confirmed"].as_bool()),
+                (Some(1), Some(true)),
+                "{v}"
+            );
+
+            // The watch has pushed the same session too (sessions gauge); frame 1 again, past the
+            // dedup cooldown, is a retransmission: the counters held.
+            wait_metric(&node, "pushed sessions", n, |t| {
+                sample(t, "dataplane_sync_sessions", "").unwrap_or(0)
+            })
+            .await;
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            let before = drops(&metrics(&node).await, "retransmission");
+            g.send(&dev.frame(1, 7, b"conf", false, false), 5.0).await;
+            wait_drops(&node, "retransmission", before + 1).await;
+            // No new event.
+            assert_quiet(&mut sse, Duration::from_millis(200)).await;
+        }
+
+        // A replayed join-request (DevNonce already used) gets no join-accept.
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        g.send(&devs[0].join_request(0x0100), 5.0).await;
+        wait_metric(&node, "replayed join", 1, |t| {
+            joins_refused(t, "already_exists")
+        })
+        .await;
+        // An unknown device neither.
+        let stranger = Otaa::new("stranger", 0x70B3_D500_0000_0C03, false, "EU_863_870");
+        g.send(&stranger.join_request(7), 5.0).await;
+        wait_metric(&node, "unknown device", 1, |t| {
+            joins_refused(t, "not_found")
+        })
+        .await;
+        assert!(
+            g.downlink_within(Duration::from_millis(500))
+                .await
+                .is_none(),
+            "no join-accept for a refused join"
+        );
+        let text = metrics(&node).await;
+        assert_eq!(join_accepts(&text, "sent"), 2, "{text}");
+        assert_eq!(
+            sample(&text, "dataplane_joins_forwarded_total", ""),
+            Some(4),
+            "{text}"
+        );
+        g.close().await;
+    });
+    drop(node);
+    drop(cp);
+}
+
+/// One `rxpk` on US915 channel `ch` (902.3 + 0.2 · ch MHz, 125 kHz) at SF10 (DR0).
+fn us915_rxpk(eui: u64, ch: u32, phy: &[u8]) -> RxPk {
+    RxPk::V1(RxPkV1 {
+        chan: 0,
+        codr: Some(CodingRate::_4_5),
+        data: phy.to_vec(),
+        datr: DataRate::new(SpreadingFactor::_10, Bandwidth::_125KHz),
+        freq: (902_300_000 + 200_000 * u64::from(ch)) as f64 / 1e6,
+        lsnr: 5.0,
+        modu: Modulation::LORA,
+        rfch: 0,
+        rssi: -55,
+        rssis: None,
+        size: phy.len() as u64,
+        stat: CRC::OK,
+        tmst: uplink_tmst(eui),
+        time: None,
+    })
+}
+
+#[test]
+fn us915_join_accept_windows_follow_rp002() {
+    const US_GW: u64 = 0x00C0_0000_0000_0915;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("rt");
+    let otaa = Otaa::new("otaa-us", 0x70B3_D500_0000_0D04, false, "US_902_928_FSB_2");
+    let cp = rt.block_on(async {
+        let cp = ControlPlane::start().await;
+        cp.add_gateway(US_GW, "US_902_928_FSB_2").await;
+        cp.add_device(&otaa).await;
+        cp
+    });
+    let node = start_node_with(&cp);
+    rt.block_on(async {
+        let mut g = connect_gateway(&node, US_GW).await;
+        // Channel 10 (904.3 MHz, sub-band 2), DR0: RX1 on 923.3 + 0.6 · (10 mod 8) = 924.5 MHz
+        // at DR10 (SF10BW500); the gateway refuses it TOO_LATE, RX2 follows on 923.3 MHz DR8.
+        g.send_rxpk(us915_rxpk(US_GW, 10, &otaa.join_request(1)))
+            .await;
+        let rx1 = g.downlink().await;
+        let tx = rx1.txpk();
+        assert_eq!(
+            tx.time.tmst(),
+            Some(uplink_tmst(US_GW) + 5_000_000),
+            "{tx:?}"
+        );
+        assert!((tx.freq - 924.5).abs() < 1e-6, "{tx:?}");
+        assert_eq!(tx.datr.to_string(), "SF10BW500", "US915 DR10: {tx:?}");
+        let bytes = tx.data.data().to_vec();
+        rx1.nack(TxAckError::TooLate).await.expect("TX_ACK");
+        let rx2 = g.downlink().await;
+        let tx = rx2.txpk();
+        assert_eq!(
+            tx.time.tmst(),
+            Some(uplink_tmst(US_GW) + 6_000_000),
+            "{tx:?}"
+        );
+        assert!((tx.freq - 923.3).abs() < 1e-6, "{tx:?}");
+        assert_eq!(tx.datr.to_string(), "SF12BW500", "US915 DR8: {tx:?}");
+        assert_eq!(tx.data.data(), &bytes[..], "the same join-accept");
+        let dev = otaa.accept(&bytes, 1);
+        assert_ne!(dev.addr, 0, "a DevAddr was assigned");
+        rx2.ack().await.expect("TX_ACK");
+        wait_metric(&node, "join-accepts sent", 1, |t| join_accepts(t, "sent")).await;
+        g.close().await;
+    });
+    drop(node);
+    drop(cp);
+}
