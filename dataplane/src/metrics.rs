@@ -21,6 +21,7 @@
 pub mod downlink;
 mod exposition;
 mod latency;
+pub mod persist;
 
 use std::{
     sync::{
@@ -31,6 +32,7 @@ use std::{
 };
 
 pub use downlink::{DownlinkMetrics, DownlinkStats};
+pub use persist::{PersistMetrics, PersistStats};
 pub use exposition::{Exposition, MetricKind};
 pub use latency::{LATENCY_BUCKETS_US, LatencyRecorder, LatencySnapshot};
 

@@ -8,13 +8,14 @@ use crate::config::{Config, RecvModeConfig};
 use crate::events::{self, HubConfig, Publisher};
 use crate::gateway::{CoreMsg, registry::GatewayRegistry, udp::ingress::SemtechUdpIngress};
 use crate::http::{self, ApiState};
-use crate::metrics::{CoreCounters, DownlinkMetrics, Registry};
+use crate::metrics::{CoreCounters, DownlinkMetrics, PersistMetrics, Registry};
 use crate::network::NetworkCore;
 use crate::runtime::{cores, mesh, udp::RecvMode, udp::UdpRing};
 use crate::sync::apply::SyncState;
 use crate::sync::control::{self, ControlReceiver};
 use crate::sync::session_file::{SessionFileError, SessionRecord};
 use crate::sync::watch_client::{self, SyncMetrics, WatchClient};
+use crate::worker::persist::Durability;
 use crate::worker::{NetworkOwner, Router, Worker, owner_of};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, atomic::AtomicBool, atomic::Ordering};
@@ -36,6 +37,12 @@ pub enum NodeError {
     /// A session record is unusable.
     #[error(transparent)]
     Session(#[from] SessionFileError),
+    /// The session journal could not be recovered.
+    #[error("recovering the session journal: {0}")]
+    Recover(#[from] crate::persist::RecoverError),
+    /// A core's session journal could not be opened.
+    #[error("opening the session journal: {0}")]
+    Journal(#[from] crate::persist::JournalError),
     /// A worker failed while starting.
     #[error("worker {0} failed to start: {1}")]
     Worker(usize, String),
@@ -75,6 +82,12 @@ pub fn start(
     registry_m.register(hub.collector());
     let downlink_metrics = Arc::new(DownlinkMetrics::new(n));
     registry_m.register(downlink_metrics.clone());
+    let persist_metrics = Arc::new(PersistMetrics::new(n));
+    let durables = open_journals(config, n, &persist_metrics)?;
+    if durables.is_some() {
+        registry_m.register(persist_metrics.clone());
+    }
+    let durables = Arc::new(Mutex::new(durables.unwrap_or_default()));
     let (push_tx, push_rx) = queue::channel(n, PUSH_CAPACITY);
     let sync_metrics = Arc::new(SyncMetrics::default());
     let watch = config.control_plane.watch_config();
@@ -213,8 +226,15 @@ pub fn start(
                 let ring = UdpRing::bind(udp_addr, mode)
                     .map_err(|e| format!("binding {udp_addr}: {e}"))?;
                 let mut core = NetworkCore::new(network_config);
+                let durable = durables
+                    .lock()
+                    .ok()
+                    .and_then(|mut d| d.get_mut(i).and_then(Option::take));
                 for r in sessions.iter().filter(|r| owner_of(r.dev_addr, n) == i) {
-                    let s = r.to_session().map_err(|e| e.to_string())?;
+                    let mut s = r.to_session().map_err(|e| e.to_string())?;
+                    if let Some(d) = &durable {
+                        d.raise(&mut s);
+                    }
                     core.insert_session(s).map_err(|e| e.to_string())?;
                 }
                 let cached = initial
@@ -222,7 +242,12 @@ pub fn start(
                     .ok()
                     .and_then(|mut v| v[i].take())
                     .unwrap_or_default();
-                for msg in cached {
+                for mut msg in cached {
+                    if let (control::ControlMsg::Upsert { session, .. }, Some(d)) =
+                        (&mut msg, &durable)
+                    {
+                        d.raise(session);
+                    }
                     control::apply_session(&mut core, msg)?;
                 }
                 let rx = control_rx
@@ -235,14 +260,18 @@ pub fn start(
                     .ok()
                     .and_then(|mut p| p[i].take())
                     .ok_or("push ring")?;
-                let owner = NetworkOwner::new(core, publisher)
+                let mut owner = NetworkOwner::new(core, publisher)
                     .with_latency(counters.latency_recorder())
                     .with_downlink(downlink_config, i, n)
                     .with_pushes(pushes);
+                if let Some(d) = durable {
+                    owner = owner.with_durability(d);
+                }
                 let ingress = SemtechUdpIngress::new(registry.clone(), Router::new(ep, owner));
                 let worker = Worker::new(ingress, counters)
                     .with_control(rx)
-                    .with_downlink_metrics(downlink_metrics.clone(), i);
+                    .with_downlink_metrics(downlink_metrics.clone(), i)
+                    .with_persist_metrics(persist_metrics.clone());
                 Ok::<_, String>((ring, worker))
             })();
             let (mut ring, mut worker) = match built {
@@ -286,6 +315,42 @@ pub fn start(
         }
     }
     Ok(node)
+}
+
+/// Recovers the session journal under `[persist] dir` and opens each core's journal seeded with
+/// the sessions it owns (sequentially: each takes a file number above every other's); `None`
+/// when persistence is off.
+fn open_journals(
+    config: &Config,
+    n: usize,
+    metrics: &PersistMetrics,
+) -> Result<Option<Vec<Option<Durability>>>, NodeError> {
+    let Some(root) = config.persist.root() else {
+        return Ok(None);
+    };
+    let started = std::time::Instant::now();
+    let recovered = crate::persist::recover(root)?;
+    let sessions = recovered.sessions.len();
+    let parts = crate::persist::partition(recovered.sessions, n, |k| owner_of(k.dev_addr, n));
+    let journal_config = config.persist.to_journal_config();
+    let mut out = Vec::with_capacity(n);
+    for (core, seed) in parts.into_iter().enumerate() {
+        let journal = crate::persist::Journal::open(root, core, journal_config, seed)?;
+        out.push(Some(Durability::new(journal)));
+    }
+    metrics.set_recovered(sessions as u64);
+    let s = recovered.stats;
+    tracing::info!(
+        dir = %root.display(),
+        sessions,
+        records = s.records,
+        files = s.files,
+        bytes = s.bytes,
+        torn_tails = s.torn_tails,
+        ms = started.elapsed().as_millis() as u64,
+        "session journal recovered"
+    );
+    Ok(Some(out))
 }
 
 /// Config changes waiting per core (a snapshot larger than this is handed over as the core
