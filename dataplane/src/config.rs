@@ -318,7 +318,11 @@ mod tests {
         );
         assert_eq!(c.persist.to_journal_config().lease_block, 64);
         assert_eq!(Config::load(None, []).unwrap(), Config::default());
-        assert_eq!(Config::default().persist.root(), None, "off unless configured");
+        assert_eq!(
+            Config::default().persist.root(),
+            None,
+            "off unless configured"
+        );
         assert!(
             Config::load(Some("workerz = 1"), []).is_err(),
             "unknown keys are errors"

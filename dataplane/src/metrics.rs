@@ -32,9 +32,9 @@ use std::{
 };
 
 pub use downlink::{DownlinkMetrics, DownlinkStats};
-pub use persist::{PersistMetrics, PersistStats};
 pub use exposition::{Exposition, MetricKind};
 pub use latency::{LATENCY_BUCKETS_US, LatencyRecorder, LatencySnapshot};
+pub use persist::{PersistMetrics, PersistStats};
 
 pub use crate::drop::DropReason;
 

@@ -40,9 +40,6 @@ pub enum NodeError {
     /// The session journal could not be recovered.
     #[error("recovering the session journal: {0}")]
     Recover(#[from] crate::persist::RecoverError),
-    /// A core's session journal could not be opened.
-    #[error("opening the session journal: {0}")]
-    Journal(#[from] crate::persist::JournalError),
     /// A worker failed while starting.
     #[error("worker {0} failed to start: {1}")]
     Worker(usize, String),
@@ -83,11 +80,13 @@ pub fn start(
     let downlink_metrics = Arc::new(DownlinkMetrics::new(n));
     registry_m.register(downlink_metrics.clone());
     let persist_metrics = Arc::new(PersistMetrics::new(n));
-    let durables = open_journals(config, n, &persist_metrics)?;
-    if durables.is_some() {
+    let seeds = recover_journals(config, n, &persist_metrics)?;
+    if seeds.is_some() {
         registry_m.register(persist_metrics.clone());
     }
-    let durables = Arc::new(Mutex::new(durables.unwrap_or_default()));
+    let persist_root = config.persist.root().map(std::path::Path::to_path_buf);
+    let journal_config = config.persist.to_journal_config();
+    let seeds = Arc::new(Mutex::new(seeds.unwrap_or_default()));
     let (push_tx, push_rx) = queue::channel(n, PUSH_CAPACITY);
     let sync_metrics = Arc::new(SyncMetrics::default());
     let watch = config.control_plane.watch_config();
@@ -226,10 +225,18 @@ pub fn start(
                 let ring = UdpRing::bind(udp_addr, mode)
                     .map_err(|e| format!("binding {udp_addr}: {e}"))?;
                 let mut core = NetworkCore::new(network_config);
-                let durable = durables
-                    .lock()
-                    .ok()
-                    .and_then(|mut d| d.get_mut(i).and_then(Option::take));
+                let durable = match &persist_root {
+                    // Each core opens its own journal (its io_uring is single-issuer), one at a
+                    // time under the lock: each takes a file number above the others'.
+                    Some(root) => {
+                        let mut seeds = seeds.lock().map_err(|_| "journal seeds")?;
+                        let seed = seeds.get_mut(i).and_then(Option::take).unwrap_or_default();
+                        let journal = crate::persist::Journal::open(root, i, journal_config, seed)
+                            .map_err(|e| format!("opening the session journal: {e}"))?;
+                        Some(Durability::new(journal))
+                    }
+                    None => None,
+                };
                 for r in sessions.iter().filter(|r| owner_of(r.dev_addr, n) == i) {
                     let mut s = r.to_session().map_err(|e| e.to_string())?;
                     if let Some(d) = &durable {
@@ -317,14 +324,13 @@ pub fn start(
     Ok(node)
 }
 
-/// Recovers the session journal under `[persist] dir` and opens each core's journal seeded with
-/// the sessions it owns (sequentially: each takes a file number above every other's); `None`
-/// when persistence is off.
-fn open_journals(
+/// Recovers the session journal under `[persist] dir` and splits the sessions by owner core,
+/// the seeds of each core's journal; `None` when persistence is off.
+fn recover_journals(
     config: &Config,
     n: usize,
     metrics: &PersistMetrics,
-) -> Result<Option<Vec<Option<Durability>>>, NodeError> {
+) -> Result<Option<Vec<Option<crate::persist::SessionStates>>>, NodeError> {
     let Some(root) = config.persist.root() else {
         return Ok(None);
     };
@@ -332,12 +338,6 @@ fn open_journals(
     let recovered = crate::persist::recover(root)?;
     let sessions = recovered.sessions.len();
     let parts = crate::persist::partition(recovered.sessions, n, |k| owner_of(k.dev_addr, n));
-    let journal_config = config.persist.to_journal_config();
-    let mut out = Vec::with_capacity(n);
-    for (core, seed) in parts.into_iter().enumerate() {
-        let journal = crate::persist::Journal::open(root, core, journal_config, seed)?;
-        out.push(Some(Durability::new(journal)));
-    }
     metrics.set_recovered(sessions as u64);
     let s = recovered.stats;
     tracing::info!(
@@ -350,7 +350,7 @@ fn open_journals(
         ms = started.elapsed().as_millis() as u64,
         "session journal recovered"
     );
-    Ok(Some(out))
+    Ok(Some(parts.into_iter().map(Some).collect()))
 }
 
 /// Config changes waiting per core (a snapshot larger than this is handed over as the core

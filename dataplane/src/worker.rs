@@ -67,7 +67,9 @@ fn find_session<'a>(
     device_id: Option<&str>,
 ) -> Option<&'a mut Session> {
     sessions.candidates_mut(dev_addr).iter_mut().find(|s| {
-        s.fcnt_up == Some(fcnt) && s.dev_eui == dev_eui && device_id.is_none_or(|d| d == s.device_id)
+        s.fcnt_up == Some(fcnt)
+            && s.dev_eui == dev_eui
+            && device_id.is_none_or(|d| d == s.device_id)
     })
 }
 
@@ -81,7 +83,11 @@ fn owes_answer(session: &Session) -> bool {
 
 /// Publishes a delivered uplink, recording its latency from first arrival (wall clock: the
 /// event carries its arrival in Unix ms).
-fn deliver<E: EventSink>(events: &mut E, latency: &mut Option<LatencyRecorder>, e: ApplicationEvent) {
+fn deliver<E: EventSink>(
+    events: &mut E,
+    latency: &mut Option<LatencyRecorder>,
+    e: ApplicationEvent,
+) {
     if let (Some(r), ApplicationEvent::Uplink(u)) = (latency.as_mut(), &e) {
         let now_us = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -196,7 +202,8 @@ impl<E: EventSink> NetworkOwner<E> {
             }
         }
         let before = (s.n_fcnt_down, s.a_fcnt_down);
-        self.downlink.after_uplink(at, s, settings, &mut self.events);
+        self.downlink
+            .after_uplink(at, s, settings, &mut self.events);
         if let Some(d) = &mut self.durable {
             d.spent(s, before);
         }

@@ -221,7 +221,10 @@ impl Collect for PersistMetrics {
             out.sample(&bucket, &[("le", &le_s)], g.count_between(0, le));
         }
         out.sample(&bucket, &[("le", "+Inf")], g.len());
-        let sum: f64 = g.iter_recorded().map(|v| v.value_iterated_to() as f64 * v.count_at_value() as f64).sum();
+        let sum: f64 = g
+            .iter_recorded()
+            .map(|v| v.value_iterated_to() as f64 * v.count_at_value() as f64)
+            .sum();
         out.sample_f64(&format!("{name}_sum"), &[], sum / 1e6);
         out.sample(&format!("{name}_count"), &[], g.len());
     }

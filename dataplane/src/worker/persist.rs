@@ -22,8 +22,8 @@ use crate::metrics::persist::{PersistMetrics, PersistStats, new_histogram, recor
 use crate::network::downlink::Reception;
 use crate::network::{LorawanVersion, Session};
 use crate::persist::{
-    Change, CheckpointDone, SessionState, DownlinkCounterLease, DurableQueue, Journal, JournalError, SessionKey, Seq,
-    Take,
+    Change, CheckpointDone, DownlinkCounterLease, DurableQueue, Journal, JournalError, Seq,
+    SessionKey, SessionState, Take,
 };
 use hdrhistogram::Histogram;
 use shared::types::{DevAddr, DevEui};
@@ -216,7 +216,10 @@ impl Durability {
     }
 
     fn checkpoints(&mut self) {
-        if self.checkpoint.as_ref().is_some_and(JoinHandle::is_finished)
+        if self
+            .checkpoint
+            .as_ref()
+            .is_some_and(JoinHandle::is_finished)
             && let Some(h) = self.checkpoint.take()
         {
             let done = h.join().unwrap_or(Err(JournalError::Failed));
@@ -306,7 +309,8 @@ impl Durability {
                 Ok(Take::Exhausted) | Err(_) => Err(()),
             }
         };
-        let ok = take(&mut leases.n, false).is_ok() && (!needs_a || take(&mut leases.a, true).is_ok());
+        let ok =
+            take(&mut leases.n, false).is_ok() && (!needs_a || take(&mut leases.a, true).is_ok());
         match (ok, wait) {
             (false, _) => {
                 self.stats.skipped += 1;
