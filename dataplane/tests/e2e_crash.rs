@@ -314,7 +314,7 @@ fn counters_survive_sigkill() {
                 olds.push(older as u32);
             }
             for &f in &olds {
-                gw.send(&uplink(f, f % 2 == 0));
+                gw.send(&uplink(f, f.is_multiple_of(2)));
                 replays_sent += 1;
             }
             gw.pump(Duration::from_millis(60), &mut frames);
@@ -356,7 +356,7 @@ fn counters_survive_sigkill() {
         // Traffic, then SIGKILL at a random moment.
         let uplinks = rng.usize(2..8);
         for _ in 0..uplinks {
-            gw.send(&uplink(next_fcnt, next_fcnt % 2 == 0));
+            gw.send(&uplink(next_fcnt, next_fcnt.is_multiple_of(2)));
             next_fcnt += 1;
             gw.pump(Duration::from_millis(rng.u64(10..70)), &mut frames);
         }

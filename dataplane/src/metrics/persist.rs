@@ -132,6 +132,20 @@ impl PersistMetrics {
         local.reset();
     }
 
+    /// Every core's counts summed.
+    pub fn totals(&self) -> PersistStats {
+        PersistStats {
+            appends: self.sum(|s| &s.appends),
+            commits: self.sum(|s| &s.commits),
+            bytes: self.sum(|s| &s.bytes),
+            checkpoints: self.sum(|s| &s.checkpoints),
+            events_held: self.sum(|s| &s.events_held),
+            deferred: self.sum(|s| &s.deferred),
+            skipped: self.sum(|s| &s.skipped),
+            errors: self.sum(|s| &s.errors),
+        }
+    }
+
     /// The commit latency recorded so far, at quantile `q`, in µs.
     pub fn commit_latency_us(&self, q: f64) -> u64 {
         let g = self.latency.lock().unwrap_or_else(|p| p.into_inner());
