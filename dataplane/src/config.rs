@@ -2,6 +2,7 @@
 //! overrides (see `shared::config`), with defaults that run on one machine with no set-up.
 
 use crate::network::NetworkConfig;
+use crate::persist::JournalConfig;
 use crate::worker::downlink::DownlinkConfig;
 use serde::Deserialize;
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
@@ -34,6 +35,8 @@ pub struct Config {
     /// The control plane this node follows (gateways and sessions by watch); when `url` is
     /// empty the node serves the files above only.
     pub control_plane: ControlPlaneSection,
+    /// Durable sessions: the per-core journal of frame counters (off when `dir` is unset).
+    pub persist: PersistSection,
     /// Capacity of each core-to-core ring, in frames.
     pub mesh_capacity: usize,
     /// Log filter (`tracing_subscriber::EnvFilter` syntax); `RUST_LOG` wins when set.
@@ -216,6 +219,50 @@ impl ControlPlaneSection {
     }
 }
 
+/// The journal of session counters (design.md "Durability").
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct PersistSection {
+    /// Where each core keeps its journal (`<dir>/core-<n>/`); unset or empty: counters live in
+    /// memory only and a restart forgets them.
+    pub dir: Option<PathBuf>,
+    /// Group commit: a batch is written and synced once its oldest record is this old, in µs.
+    pub commit_interval_us: u64,
+    /// Downlink counter values granted per lease record.
+    pub lease_block: u32,
+    /// A snapshot is taken once this many MiB were journaled since the last one.
+    pub checkpoint_mib: u64,
+}
+
+impl Default for PersistSection {
+    fn default() -> Self {
+        let j = JournalConfig::default();
+        Self {
+            dir: None,
+            commit_interval_us: j.commit_interval.as_micros() as u64,
+            lease_block: j.lease_block,
+            checkpoint_mib: j.checkpoint_bytes >> 20,
+        }
+    }
+}
+
+impl PersistSection {
+    /// The journal directory, when persistence is on.
+    pub fn root(&self) -> Option<&std::path::Path> {
+        self.dir.as_deref().filter(|d| !d.as_os_str().is_empty())
+    }
+
+    /// Each core's journal settings.
+    pub fn to_journal_config(&self) -> JournalConfig {
+        JournalConfig {
+            commit_interval: Duration::from_micros(self.commit_interval_us),
+            lease_block: self.lease_block.max(1),
+            checkpoint_bytes: self.checkpoint_mib.max(1) << 20,
+            ..JournalConfig::default()
+        }
+    }
+}
+
 /// Receive mode names in the config file.
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
@@ -238,6 +285,7 @@ impl Default for Config {
             downlink: DownlinkSection::default(),
             api: ApiSection::default(),
             control_plane: ControlPlaneSection::default(),
+            persist: PersistSection::default(),
             mesh_capacity: 8192,
             log: "info".into(),
         }
@@ -285,7 +333,17 @@ mod tests {
             c.gateways_file.as_deref(),
             Some(std::path::Path::new("deploy/config/gateways.toml"))
         );
+        assert_eq!(
+            c.persist.root(),
+            Some(std::path::Path::new("var/dataplane"))
+        );
+        assert_eq!(c.persist.to_journal_config().lease_block, 64);
         assert_eq!(Config::load(None, []).unwrap(), Config::default());
+        assert_eq!(
+            Config::default().persist.root(),
+            None,
+            "off unless configured"
+        );
         assert!(
             Config::load(Some("workerz = 1"), []).is_err(),
             "unknown keys are errors"

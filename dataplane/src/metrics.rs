@@ -21,6 +21,7 @@
 pub mod downlink;
 mod exposition;
 mod latency;
+pub mod persist;
 
 use std::{
     sync::{
@@ -33,6 +34,7 @@ use std::{
 pub use downlink::{DownlinkMetrics, DownlinkStats};
 pub use exposition::{Exposition, MetricKind};
 pub use latency::{LATENCY_BUCKETS_US, LatencyRecorder, LatencySnapshot};
+pub use persist::{PersistMetrics, PersistStats};
 
 pub use crate::drop::DropReason;
 

@@ -8,7 +8,7 @@ use crate::config::{Config, RecvModeConfig};
 use crate::events::{self, HubConfig, Publisher};
 use crate::gateway::{CoreMsg, registry::GatewayRegistry, udp::ingress::SemtechUdpIngress};
 use crate::http::{self, ApiState};
-use crate::metrics::{CoreCounters, DownlinkMetrics, Registry};
+use crate::metrics::{CoreCounters, DownlinkMetrics, PersistMetrics, Registry};
 use crate::network::NetworkCore;
 use crate::runtime::{cores, mesh, udp::RecvMode, udp::UdpRing};
 use crate::sync::apply::SyncState;
@@ -17,6 +17,7 @@ use crate::sync::join_client::{self, JoinLink, JoinMetrics};
 use crate::sync::session_file::{SessionFileError, SessionRecord};
 use crate::sync::watch_client::{self, SyncMetrics, WatchClient};
 use crate::worker::join::JoinDriver;
+use crate::worker::persist::Durability;
 use crate::worker::{NetworkOwner, Router, Worker, owner_of};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, atomic::AtomicBool, atomic::Ordering};
@@ -38,6 +39,9 @@ pub enum NodeError {
     /// A session record is unusable.
     #[error(transparent)]
     Session(#[from] SessionFileError),
+    /// The session journal could not be recovered.
+    #[error("recovering the session journal: {0}")]
+    Recover(#[from] crate::persist::RecoverError),
     /// A worker failed while starting.
     #[error("worker {0} failed to start: {1}")]
     Worker(usize, String),
@@ -77,6 +81,14 @@ pub fn start(
     registry_m.register(hub.collector());
     let downlink_metrics = Arc::new(DownlinkMetrics::new(n));
     registry_m.register(downlink_metrics.clone());
+    let persist_metrics = Arc::new(PersistMetrics::new(n));
+    let seeds = recover_journals(config, n, &persist_metrics)?;
+    if seeds.is_some() {
+        registry_m.register(persist_metrics.clone());
+    }
+    let persist_root = config.persist.root().map(std::path::Path::to_path_buf);
+    let journal_config = config.persist.to_journal_config();
+    let seeds = Arc::new(Mutex::new(seeds.unwrap_or_default()));
     let (push_tx, push_rx) = queue::channel(n, PUSH_CAPACITY);
     let sync_metrics = Arc::new(SyncMetrics::default());
     let watch = config.control_plane.watch_config();
@@ -242,8 +254,23 @@ pub fn start(
                 let ring = UdpRing::bind(udp_addr, mode)
                     .map_err(|e| format!("binding {udp_addr}: {e}"))?;
                 let mut core = NetworkCore::new(network_config);
+                let durable = match &persist_root {
+                    // Each core opens its own journal (its io_uring is single-issuer), one at a
+                    // time under the lock: each takes a file number above the others'.
+                    Some(root) => {
+                        let mut seeds = seeds.lock().map_err(|_| "journal seeds")?;
+                        let seed = seeds.get_mut(i).and_then(Option::take).unwrap_or_default();
+                        let journal = crate::persist::Journal::open(root, i, journal_config, seed)
+                            .map_err(|e| format!("opening the session journal: {e}"))?;
+                        Some(Durability::new(journal))
+                    }
+                    None => None,
+                };
                 for r in sessions.iter().filter(|r| owner_of(r.dev_addr, n) == i) {
-                    let s = r.to_session().map_err(|e| e.to_string())?;
+                    let mut s = r.to_session().map_err(|e| e.to_string())?;
+                    if let Some(d) = &durable {
+                        d.raise(&mut s);
+                    }
                     core.insert_session(s).map_err(|e| e.to_string())?;
                 }
                 let cached = initial
@@ -251,7 +278,12 @@ pub fn start(
                     .ok()
                     .and_then(|mut v| v[i].take())
                     .unwrap_or_default();
-                for msg in cached {
+                for mut msg in cached {
+                    if let (control::ControlMsg::Upsert { session, .. }, Some(d)) =
+                        (&mut msg, &durable)
+                    {
+                        d.raise(session);
+                    }
                     control::apply_session(&mut core, msg)?;
                 }
                 let rx = control_rx
@@ -268,15 +300,19 @@ pub fn start(
                 let mut joins = JoinDriver::new(i, network_config.dedup, link)
                     .with_metrics(join_metrics.clone());
                 joins.set_registry(registry.clone());
-                let owner = NetworkOwner::new(core, publisher)
+                let mut owner = NetworkOwner::new(core, publisher)
                     .with_joins(joins)
                     .with_latency(counters.latency_recorder())
                     .with_downlink(downlink_config, i, n)
                     .with_pushes(pushes);
+                if let Some(d) = durable {
+                    owner = owner.with_durability(d);
+                }
                 let ingress = SemtechUdpIngress::new(registry.clone(), Router::new(ep, owner));
                 let worker = Worker::new(ingress, counters)
                     .with_control(rx)
-                    .with_downlink_metrics(downlink_metrics.clone(), i);
+                    .with_downlink_metrics(downlink_metrics.clone(), i)
+                    .with_persist_metrics(persist_metrics.clone());
                 Ok::<_, String>((ring, worker))
             })();
             let (mut ring, mut worker) = match built {
@@ -320,6 +356,35 @@ pub fn start(
         }
     }
     Ok(node)
+}
+
+/// Recovers the session journal under `[persist] dir` and splits the sessions by owner core,
+/// the seeds of each core's journal; `None` when persistence is off.
+fn recover_journals(
+    config: &Config,
+    n: usize,
+    metrics: &PersistMetrics,
+) -> Result<Option<Vec<Option<crate::persist::SessionStates>>>, NodeError> {
+    let Some(root) = config.persist.root() else {
+        return Ok(None);
+    };
+    let started = std::time::Instant::now();
+    let recovered = crate::persist::recover(root)?;
+    let sessions = recovered.sessions.len();
+    let parts = crate::persist::partition(recovered.sessions, n, |k| owner_of(k.dev_addr, n));
+    metrics.set_recovered(sessions as u64);
+    let s = recovered.stats;
+    tracing::info!(
+        dir = %root.display(),
+        sessions,
+        records = s.records,
+        files = s.files,
+        bytes = s.bytes,
+        torn_tails = s.torn_tails,
+        ms = started.elapsed().as_millis() as u64,
+        "session journal recovered"
+    );
+    Ok(Some(parts.into_iter().map(Some).collect()))
 }
 
 /// Config changes waiting per core (a snapshot larger than this is handed over as the core

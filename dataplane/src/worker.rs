@@ -11,6 +11,7 @@
 pub mod downlink;
 mod downlink_events;
 pub mod join;
+pub mod persist;
 mod router;
 
 pub use router::{OwnerCore, Router, RouterStats, join_owner_of, owner_of};
@@ -20,13 +21,15 @@ use crate::application::queue::PushReceiver;
 use crate::drop::DropReason;
 use crate::events::Publisher;
 use crate::gateway::{DownlinkRoute, GatewayUplink, TxAck, udp::ingress::SemtechUdpIngress};
-use crate::metrics::{CoreCounters, CoreTotals, DownlinkMetrics, LatencyRecorder};
-use crate::network::{Micros, NetworkCore, Now, UplinkOutcome};
+use crate::metrics::{CoreCounters, CoreTotals, DownlinkMetrics, LatencyRecorder, PersistMetrics};
+use crate::network::{Micros, NetworkCore, Now, Session, SessionTable, UplinkOutcome};
 use crate::runtime::udp::{DatagramHandler, Outbox, UdpStats};
 use crate::sync::control::{ControlMsg, ControlReceiver, apply_session};
 use downlink::{DownlinkConfig, DownlinkDriver};
 use join::JoinDriver;
+use persist::{Deferred, Durability, Reserve};
 use shared::lorawan::MType;
+use shared::types::{DevAddr, DevEui};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -55,6 +58,49 @@ pub struct NetworkOwner<E> {
     downlink: DownlinkDriver,
     pushes: Option<PushReceiver>,
     joins: JoinDriver,
+    durable: Option<Durability>,
+    due: Vec<Deferred>,
+}
+
+/// The session an uplink was accepted for (it must still be at that FCntUp).
+fn find_session<'a>(
+    sessions: &'a mut SessionTable,
+    dev_addr: DevAddr,
+    dev_eui: Option<DevEui>,
+    fcnt: u32,
+    device_id: Option<&str>,
+) -> Option<&'a mut Session> {
+    sessions.candidates_mut(dev_addr).iter_mut().find(|s| {
+        s.fcnt_up == Some(fcnt)
+            && s.dev_eui == dev_eui
+            && device_id.is_none_or(|d| d == s.device_id)
+    })
+}
+
+/// Whether the uplink `session` just had owes a class A answer (what may spend a counter).
+fn owes_answer(session: &Session) -> bool {
+    session
+        .last_uplink
+        .is_some_and(|u| u.confirmed || u.adr_ack_req)
+        || !session.queue.is_empty()
+}
+
+/// Publishes a delivered uplink, recording its latency from first arrival (wall clock: the
+/// event carries its arrival in Unix ms).
+fn deliver<E: EventSink>(
+    events: &mut E,
+    latency: &mut Option<LatencyRecorder>,
+    e: ApplicationEvent,
+) {
+    if let (Some(r), ApplicationEvent::Uplink(u)) = (latency.as_mut(), &e) {
+        let now_us = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_micros() as u64);
+        r.record(Duration::from_micros(
+            now_us.saturating_sub(u.received_at_ms * 1000),
+        ));
+    }
+    events.publish(e);
 }
 
 impl<E: EventSink> NetworkOwner<E> {
@@ -70,6 +116,8 @@ impl<E: EventSink> NetworkOwner<E> {
             downlink: DownlinkDriver::new(DownlinkConfig::default(), 0, 1, Micros(0)),
             pushes: None,
             joins,
+            durable: None,
+            due: Vec::new(),
         }
     }
 
@@ -87,6 +135,17 @@ impl<E: EventSink> NetworkOwner<E> {
     /// The join path, for config changes.
     pub fn joins_mut(&mut self) -> &mut JoinDriver {
         &mut self.joins
+    }
+
+    /// Journals accepted FCntUps and downlink counter leases (see [`persist`]).
+    pub fn with_durability(mut self, durable: Durability) -> Self {
+        self.durable = Some(durable);
+        self
+    }
+
+    /// The journal wiring, when sessions are durable.
+    pub fn durability_mut(&mut self) -> Option<&mut Durability> {
+        self.durable.as_mut()
     }
 
     /// Sets the downlink path of core `index` among `cores`.
@@ -117,20 +176,60 @@ impl<E: EventSink> NetworkOwner<E> {
         };
         let (receptions, settings) = self.core.last_receptions();
         self.downlink.take_receptions(receptions);
-        let session = self
-            .core
-            .sessions_mut()
-            .candidates_mut(dev_addr)
-            .iter_mut()
-            .find(|s| {
-                s.fcnt_up == Some(fcnt)
-                    && s.dev_eui == dev_eui
-                    && device_id.is_none_or(|d| d == s.device_id)
+        if let Some(seq) = self.answer_session(at, dev_addr, dev_eui, fcnt, device_id, settings)
+            && let Some(d) = &mut self.durable
+        {
+            let (receptions, settings) = self.core.last_receptions();
+            d.defer(Deferred {
+                seq,
+                dev_addr,
+                dev_eui,
+                fcnt,
+                receptions: receptions.to_vec(),
+                settings,
             });
-        if let Some(s) = session {
-            self.downlink
-                .after_uplink(at, s, settings, &mut self.events);
         }
+    }
+
+    /// An answer that waited for its counter lease.
+    fn answer_deferred(&mut self, at: Micros, mut d: Deferred) {
+        self.downlink.take_receptions(&d.receptions);
+        if let Some(seq) = self.answer_session(at, d.dev_addr, d.dev_eui, d.fcnt, None, d.settings)
+            && let Some(p) = &mut self.durable
+        {
+            d.seq = seq;
+            p.defer(d);
+        }
+    }
+
+    /// Answers the session's uplink unless its counter lease is not durable yet: then returns
+    /// what to wait for.
+    fn answer_session(
+        &mut self,
+        at: Micros,
+        dev_addr: DevAddr,
+        dev_eui: Option<DevEui>,
+        fcnt: u32,
+        device_id: Option<&str>,
+        settings: Option<crate::application::event::RadioSettings>,
+    ) -> Option<crate::persist::Seq> {
+        let s = find_session(self.core.sessions_mut(), dev_addr, dev_eui, fcnt, device_id)?;
+        if let Some(d) = &mut self.durable
+            && owes_answer(s)
+        {
+            match d.reserve(s) {
+                Reserve::Ready => {}
+                Reserve::Wait(seq) => return Some(seq),
+                Reserve::Refused => return None,
+            }
+        }
+        let before = (s.n_fcnt_down, s.a_fcnt_down);
+        self.downlink
+            .after_uplink(at, s, settings, &mut self.events);
+        if let Some(d) = &mut self.durable {
+            d.spent(s, before);
+        }
+        None
     }
 
     /// Records, for each delivered uplink, the time from its first copy's arrival to delivery
@@ -201,6 +300,17 @@ impl<E: EventSink> OwnerCore for NetworkOwner<E> {
 
     fn on_turn(&mut self, now: Instant, out: &mut Outbox) {
         let at = self.micros(now);
+        if let Some(d) = &mut self.durable {
+            d.turn(now);
+            let (events, latency) = (&mut self.events, &mut self.latency);
+            d.release(now, |e| deliver(events, latency, e));
+            let mut due = std::mem::take(&mut self.due);
+            d.due(&mut due);
+            for x in due.drain(..) {
+                self.answer_deferred(at, x);
+            }
+            self.due = due;
+        }
         if let Some(p) = &mut self.pushes {
             for msg in p.drain(256) {
                 self.downlink
@@ -210,21 +320,30 @@ impl<E: EventSink> OwnerCore for NetworkOwner<E> {
         self.joins
             .on_turn(at, now, &mut self.downlink, &mut self.core);
         while let Some(outcome) = self.core.poll(at) {
-            self.answer(at, &outcome);
-            match outcome {
-                UplinkOutcome::Delivered(u) | UplinkOutcome::DeliveredEncrypted(u) => {
-                    if let Some(r) = &mut self.latency {
-                        let now_us = SystemTime::now()
-                            .duration_since(UNIX_EPOCH)
-                            .map_or(0, |d| d.as_micros() as u64);
-                        r.record(Duration::from_micros(
-                            now_us.saturating_sub(u.received_at_ms * 1000),
-                        ));
-                    }
-                    self.events.publish(ApplicationEvent::Uplink(u))
+            // The accepted FCntUp is journaled before anything leaves for this uplink.
+            let seq = match (&mut self.durable, &outcome) {
+                (Some(d), UplinkOutcome::Delivered(u) | UplinkOutcome::DeliveredEncrypted(u)) => {
+                    Some(d.accepted(persist::key(u.dev_addr, u.dev_eui), u.fcnt))
                 }
-                UplinkOutcome::MacOnly(_) | UplinkOutcome::Dropped(_) => {}
+                (Some(d), UplinkOutcome::MacOnly(m)) => {
+                    Some(d.accepted(persist::key(m.dev_addr, m.dev_eui), m.fcnt))
+                }
+                _ => None,
+            };
+            self.answer(at, &outcome);
+            if let UplinkOutcome::Delivered(u) | UplinkOutcome::DeliveredEncrypted(u) = outcome {
+                let e = ApplicationEvent::Uplink(u);
+                match (seq, &mut self.durable) {
+                    (Some(Some(seq)), Some(d)) => d.hold(now, seq, e),
+                    // The journal failed: not durable, not delivered (counted).
+                    (Some(None), _) => {}
+                    _ => deliver(&mut self.events, &mut self.latency, e),
+                }
             }
+        }
+        if let Some(d) = &mut self.durable {
+            // Starts the commit clock of what this turn appended.
+            d.turn(now);
         }
         self.downlink
             .poll(at, out, self.core.sessions_mut(), &mut self.events);
@@ -242,6 +361,7 @@ pub struct Worker<E> {
     published_at: Option<Instant>,
     control: Option<ControlReceiver>,
     downlink_metrics: Option<(Arc<DownlinkMetrics>, usize)>,
+    persist_metrics: Option<Arc<PersistMetrics>>,
     /// Pushed sessions this core could not install (their DevAddr was full).
     pub sessions_refused: u64,
 }
@@ -258,6 +378,7 @@ impl<E: EventSink> Worker<E> {
             published_at: None,
             control: None,
             downlink_metrics: None,
+            persist_metrics: None,
             sessions_refused: 0,
         }
     }
@@ -265,6 +386,12 @@ impl<E: EventSink> Worker<E> {
     /// Publishes this core's downlink counters as core `core` of `metrics`.
     pub fn with_downlink_metrics(mut self, metrics: Arc<DownlinkMetrics>, core: usize) -> Self {
         self.downlink_metrics = Some((metrics, core));
+        self
+    }
+
+    /// Publishes this core's journal counters (the core index is the downlink metrics' one).
+    pub fn with_persist_metrics(mut self, metrics: Arc<PersistMetrics>) -> Self {
+        self.persist_metrics = Some(metrics);
         self
     }
 
@@ -288,9 +415,15 @@ impl<E: EventSink> Worker<E> {
                     owner.joins_mut().set_registry(Arc::clone(&r));
                     self.ingress.set_registry(r)
                 }
-                other => {
-                    let core = self.ingress.sink_mut().owner_mut().core_mut();
-                    if let Err(e) = apply_session(core, other) {
+                mut other => {
+                    let owner = self.ingress.sink_mut().owner_mut();
+                    // A pushed session never goes below the counters journaled for it.
+                    if let (ControlMsg::Upsert { session, .. }, Some(d)) =
+                        (&mut other, owner.durable.as_ref())
+                    {
+                        d.raise(session);
+                    }
+                    if let Err(e) = apply_session(owner.core_mut(), other) {
                         self.sessions_refused += 1;
                         tracing::warn!(error = %e, "pushed session refused");
                     }
@@ -355,6 +488,10 @@ impl<E: EventSink> DatagramHandler for Worker<E> {
             self.counters.store_totals(&self.totals(stats));
             if let Some((m, core)) = &self.downlink_metrics {
                 m.store(*core, &self.ingress.sink().owner().downlink().stats);
+                let owner = self.ingress.sink_mut().owner_mut();
+                if let (Some(pm), Some(d)) = (&self.persist_metrics, owner.durable.as_mut()) {
+                    d.publish(pm, *core);
+                }
             }
             self.published_at = Some(now);
         }

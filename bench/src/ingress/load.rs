@@ -13,6 +13,7 @@ use dataplane::network::{
     DedupConfig, LorawanVersion, NetworkConfig, NetworkCore, Session, SessionKeys,
 };
 use dataplane::runtime::mesh;
+use dataplane::worker::persist::Durability;
 use dataplane::worker::{EventSink, NetworkOwner, Router, Worker};
 use shared::crypto::{CipherKey, MicKey, data_uplink_mic_v10, frm_payload_crypt};
 use shared::lorawan::{DataFrameMut, DataFrameRepr, FCtrl, FOpts, MType};
@@ -179,15 +180,17 @@ pub fn registry(k: u32) -> GatewayRegistry {
 /// One core's pipeline as `dataplane::node` assembles it, with `shape`'s sessions and gateways
 /// and `events` as its sink (one core: every frame is owned locally).
 pub fn worker<E: EventSink>(shape: Shape, dedup: DedupConfig, events: E) -> Worker<E> {
-    worker_with(shape, dedup, events, JsonParser::default())
+    worker_with(shape, dedup, events, JsonParser::default(), None)
 }
 
-/// [`worker`] with PUSH_DATA parsed by `parser`.
+/// [`worker`] with PUSH_DATA parsed by `parser`, journaling counters with `durable` when given
+/// (`dataplane::worker::persist`).
 pub fn worker_with<E: EventSink>(
     shape: Shape,
     dedup: DedupConfig,
     events: E,
     parser: JsonParser,
+    durable: Option<Durability>,
 ) -> Worker<E> {
     let registry = registry(shape.k);
     let mut core = NetworkCore::new(NetworkConfig {
@@ -209,7 +212,10 @@ pub fn worker_with<E: EventSink>(
             .expect("one session per DevAddr");
     }
     let ep = mesh::mesh(1, 1024).pop().expect("one endpoint");
-    let owner = NetworkOwner::new(core, events);
+    let mut owner = NetworkOwner::new(core, events);
+    if let Some(d) = durable {
+        owner = owner.with_durability(d);
+    }
     let ingress =
         SemtechUdpIngress::new(Arc::new(registry), Router::new(ep, owner)).with_parser(parser);
     Worker::new(ingress, Arc::new(CoreCounters::new(0)))

@@ -83,7 +83,7 @@ pub fn in_process(load: &Load, opts: &Options, parser: JsonParser) -> InProc {
             pin(Role::Receiver, opts.pin);
             let probe = Rc::new(RefCell::new(Probe::new(load.shape, None, opts.window)));
             let sink = ProbeSink(Rc::clone(&probe));
-            let mut w = load::worker_with(load.shape, opts.dedup(), sink, parser);
+            let mut w = load::worker_with(load.shape, opts.dedup(), sink, parser, None);
             let (elapsed, cpu) = feed(&mut w, load, opts.window);
             let totals = w.totals(&UdpStats::default());
             let drops = DropReason::ALL
