@@ -344,6 +344,15 @@ mod tests {
             None,
             "off unless configured"
         );
+        let stack = Config::load(
+            Some(include_str!("../../deploy/config/stack-dataplane.toml")),
+            [],
+        )
+        .unwrap();
+        assert!(
+            stack.control_plane.watch_config().is_some(),
+            "the stack follows the control plane"
+        );
         assert!(
             Config::load(Some("workerz = 1"), []).is_err(),
             "unknown keys are errors"
