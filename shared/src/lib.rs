@@ -11,6 +11,7 @@ pub mod api;
 pub mod basicstation;
 pub mod config;
 pub mod crypto;
+mod json_writer;
 pub mod lorawan;
 pub mod region;
 pub mod semtech_udp;

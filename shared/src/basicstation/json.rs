@@ -1,11 +1,9 @@
 //! The JSON seam of the Basic Station codec: one function deserializing messages (serde_json,
-//! the parser `semtech_udp` measured and kept), the hex and number checks every message shares,
-//! and a small appending object writer, so emission builds no intermediate `String` or
-//! `serde_json::Value`.
+//! the parser `semtech_udp` measured and kept) and the hex and number checks every message
+//! shares; emission uses the crate's appending object writer (`json_writer`).
 
 use super::{BasicStationError, JsonErrorKind};
 use crate::semtech_udp::InlineBytes;
-use std::io::Write as _;
 
 /// Deserializes a message borrowed from the caller's buffer.
 pub(crate) fn from_slice<'a, T: serde::Deserialize<'a>>(
@@ -85,116 +83,12 @@ pub(crate) fn hex_decode<const N: usize>(
         .ok_or(BasicStationError::TooLong { field, len })
 }
 
-/// Appends upper-case hex of `b`, quoted (Basic Station writes upper case; either is read).
-pub(crate) fn write_hex(out: &mut Vec<u8>, b: &[u8]) {
-    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
-    out.push(b'"');
-    for &x in b {
-        out.push(DIGITS[usize::from(x >> 4)]);
-        out.push(DIGITS[usize::from(x & 0xF)]);
-    }
-    out.push(b'"');
-}
+pub(crate) use crate::json_writer::ObjectWriter;
 
-/// Appends one JSON object's members to a caller's buffer.
-pub(crate) struct ObjectWriter<'o> {
-    out: &'o mut Vec<u8>,
-    first: bool,
-}
-
-impl<'o> ObjectWriter<'o> {
-    /// Writes `{`.
-    pub(crate) fn begin(out: &'o mut Vec<u8>) -> Self {
-        out.push(b'{');
-        Self { out, first: true }
+impl From<crate::json_writer::NonFinite> for BasicStationError {
+    fn from(e: crate::json_writer::NonFinite) -> Self {
+        BasicStationError::Unencodable(e.0)
     }
-    /// Writes `{"msgtype":"<name>"`.
-    pub(crate) fn message(out: &'o mut Vec<u8>, msgtype: &str) -> Self {
-        let mut w = Self::begin(out);
-        w.plain_str("msgtype", msgtype);
-        w
-    }
-    /// Writes the separator and `"key":`, then hands out the buffer for the value.
-    pub(crate) fn key(&mut self, key: &str) -> &mut Vec<u8> {
-        if !self.first {
-            self.out.push(b',');
-        }
-        self.first = false;
-        self.out.push(b'"');
-        self.out.extend_from_slice(key.as_bytes());
-        self.out.extend_from_slice(b"\":");
-        self.out
-    }
-    /// Writes an integer member.
-    pub(crate) fn int(&mut self, key: &str, v: impl Into<i128>) {
-        let _ = write!(self.key(key), "{}", v.into());
-    }
-    /// Writes an optional integer member (skipped when `None`).
-    pub(crate) fn opt_int<T: Into<i128>>(&mut self, key: &str, v: Option<T>) {
-        if let Some(v) = v {
-            self.int(key, v);
-        }
-    }
-    /// Writes an `f64` member in its shortest round-trip form; NaN and infinities fail.
-    pub(crate) fn float(&mut self, key: &'static str, v: f64) -> Result<(), BasicStationError> {
-        if !v.is_finite() {
-            return Err(BasicStationError::Unencodable(key));
-        }
-        write_f64(self.key(key), v, key)
-    }
-    /// Writes an optional `f64` member.
-    pub(crate) fn opt_float(
-        &mut self,
-        key: &'static str,
-        v: Option<f64>,
-    ) -> Result<(), BasicStationError> {
-        v.map_or(Ok(()), |v| self.float(key, v))
-    }
-    /// Writes an `f32` member in its own shortest form (`9.25`, not `9.25000000000000`).
-    pub(crate) fn float32(&mut self, key: &'static str, v: f32) -> Result<(), BasicStationError> {
-        if !v.is_finite() {
-            return Err(BasicStationError::Unencodable(key));
-        }
-        let _ = write!(self.key(key), "{v}");
-        Ok(())
-    }
-    /// Writes a bool member.
-    pub(crate) fn bool(&mut self, key: &str, v: bool) {
-        self.key(key)
-            .extend_from_slice(if v { b"true" } else { b"false" });
-    }
-    /// Writes a string member known to need no escaping (message names, EUIs, hex).
-    pub(crate) fn plain_str(&mut self, key: &str, v: &str) {
-        let out = self.key(key);
-        out.push(b'"');
-        out.extend_from_slice(v.as_bytes());
-        out.push(b'"');
-    }
-    /// Writes an arbitrary string member, escaped.
-    pub(crate) fn str(&mut self, key: &str, v: &str) {
-        let _ = serde_json::to_writer(self.key(key), v);
-    }
-    /// Writes a hex string member.
-    pub(crate) fn hex(&mut self, key: &str, b: &[u8]) {
-        write_hex(self.key(key), b);
-    }
-    /// Writes `}`.
-    pub(crate) fn end(self) {
-        self.out.push(b'}');
-    }
-}
-
-/// Appends an `f64` in its shortest round-trip form (integers without a fraction).
-pub(crate) fn write_f64(
-    out: &mut Vec<u8>,
-    v: f64,
-    field: &'static str,
-) -> Result<(), BasicStationError> {
-    if !v.is_finite() {
-        return Err(BasicStationError::Unencodable(field));
-    }
-    let _ = write!(out, "{v}");
-    Ok(())
 }
 
 #[cfg(test)]
@@ -215,7 +109,7 @@ mod tests {
             Err(BasicStationError::TooLong { field: "f", len: 5 })
         );
         let mut out = Vec::new();
-        write_hex(&mut out, &[0x5f, 0xcc, 0x00]);
+        crate::json_writer::write_hex(&mut out, &[0x5f, 0xcc, 0x00]);
         assert_eq!(out, b"\"5FCC00\"");
     }
 
@@ -229,7 +123,7 @@ mod tests {
         w.float32("d", 9.25).unwrap();
         w.str("e", "q\"");
         assert_eq!(
-            w.float("g", f64::NAN),
+            w.float("g", f64::NAN).map_err(BasicStationError::from),
             Err(BasicStationError::Unencodable("g"))
         );
         w.end();
