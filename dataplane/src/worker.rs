@@ -20,6 +20,7 @@ use crate::application::event::ApplicationEvent;
 use crate::application::queue::PushReceiver;
 use crate::drop::DropReason;
 use crate::events::Publisher;
+use crate::gateway::basicstation::{metrics::StationMetrics, server::StationServer};
 use crate::gateway::{DownlinkRoute, GatewayUplink, TxAck, udp::ingress::SemtechUdpIngress};
 use crate::metrics::{CoreCounters, CoreTotals, DownlinkMetrics, LatencyRecorder, PersistMetrics};
 use crate::network::{Micros, NetworkCore, Now, Session, SessionTable, UplinkOutcome};
@@ -292,6 +293,14 @@ impl<E: EventSink> OwnerCore for NetworkOwner<E> {
         self.downlink.set_route(route);
     }
 
+    fn station_route(&mut self, route: crate::gateway::basicstation::StationRoute) {
+        self.downlink.set_station_route(route);
+    }
+
+    fn station_downlinks(&mut self, out: &mut Vec<(u16, crate::gateway::basicstation::StationDown)>) {
+        self.downlink.take_station_downlinks(out);
+    }
+
     fn tx_ack(&mut self, now: Instant, ack: TxAck) {
         let at = self.micros(now);
         let sessions = self.core.sessions_mut();
@@ -362,6 +371,7 @@ pub struct Worker<E> {
     control: Option<ControlReceiver>,
     downlink_metrics: Option<(Arc<DownlinkMetrics>, usize)>,
     persist_metrics: Option<Arc<PersistMetrics>>,
+    station: Option<(StationServer, Arc<StationMetrics>)>,
     /// Pushed sessions this core could not install (their DevAddr was full).
     pub sessions_refused: u64,
 }
@@ -379,6 +389,7 @@ impl<E: EventSink> Worker<E> {
             control: None,
             downlink_metrics: None,
             persist_metrics: None,
+            station: None,
             sessions_refused: 0,
         }
     }
@@ -393,6 +404,18 @@ impl<E: EventSink> Worker<E> {
     pub fn with_persist_metrics(mut self, metrics: Arc<PersistMetrics>) -> Self {
         self.persist_metrics = Some(metrics);
         self
+    }
+
+    /// Serves Basic Station gateways through `server` (this core's LNS connections), on the
+    /// same path as Semtech UDP; its counters go to `metrics` (core index: the downlink one).
+    pub fn with_station(mut self, server: StationServer, metrics: Arc<StationMetrics>) -> Self {
+        self.station = Some((server, metrics));
+        self
+    }
+
+    /// This core's LNS endpoint, when it serves one.
+    pub fn station(&self) -> Option<&StationServer> {
+        self.station.as_ref().map(|(s, _)| s)
     }
 
     /// Takes config changes (gateways, sessions) from the control plane's watch on each turn.
@@ -413,6 +436,9 @@ impl<E: EventSink> Worker<E> {
                 ControlMsg::Registry(r) => {
                     let owner = self.ingress.sink_mut().owner_mut();
                     owner.joins_mut().set_registry(Arc::clone(&r));
+                    if let Some((s, _)) = &mut self.station {
+                        s.set_registry(Arc::clone(&r));
+                    }
                     self.ingress.set_registry(r)
                 }
                 mut other => {
@@ -480,7 +506,16 @@ impl<E: EventSink> DatagramHandler for Worker<E> {
 
     fn on_turn(&mut self, now: Instant, out: &mut Outbox, stats: &UdpStats) {
         self.apply_control();
+        if let Some((s, _)) = &mut self.station {
+            s.turn(now, self.ingress.sink_mut());
+        }
         self.ingress.on_turn(now, out, stats);
+        if let Some((s, _)) = &mut self.station {
+            let router = self.ingress.sink_mut();
+            for d in router.take_station_downlinks() {
+                s.downlink(now, d, router);
+            }
+        }
         if self
             .published_at
             .is_none_or(|t| now.saturating_duration_since(t) >= PUBLISH_EVERY)
@@ -491,6 +526,9 @@ impl<E: EventSink> DatagramHandler for Worker<E> {
                 let owner = self.ingress.sink_mut().owner_mut();
                 if let (Some(pm), Some(d)) = (&self.persist_metrics, owner.durable.as_mut()) {
                     d.publish(pm, *core);
+                }
+                if let Some((s, m)) = &self.station {
+                    m.store(*core, &s.stats);
                 }
             }
             self.published_at = Some(now);

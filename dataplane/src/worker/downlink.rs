@@ -35,6 +35,7 @@ use crate::application::event::ApplicationEvent;
 use crate::application::event::RadioSettings;
 use crate::application::queue::{PushError, PushMsg};
 use crate::gateway::udp::downlink::{Routes, TokenAllocator};
+use crate::gateway::basicstation::{StationDown, StationRoute};
 use crate::gateway::{DownlinkRoute, TxAck};
 use crate::metrics::downlink::{DownlinkStats, FailLabel, SkipLabel};
 use crate::network::downlink::{
@@ -117,6 +118,8 @@ pub struct DownlinkDriver {
     tokens: TokenAllocator,
     receptions: Vec<Reception>,
     buf: Vec<u8>,
+    /// Downlinks handed over to Basic Station gateways, with their connection's core.
+    station_out: Vec<(u16, StationDown)>,
     /// This core's downlink counters.
     pub stats: DownlinkStats,
     /// This core's join-accepts.
@@ -142,6 +145,7 @@ impl DownlinkDriver {
             tokens: TokenAllocator::new(core, cores),
             receptions: Vec::new(),
             buf: Vec::with_capacity(512),
+            station_out: Vec::new(),
             stats: DownlinkStats::default(),
             join_accepts: JoinAcceptCounts::default(),
         }
@@ -150,6 +154,16 @@ impl DownlinkDriver {
     /// Learns where a gateway takes downlinks.
     pub fn set_route(&mut self, route: DownlinkRoute) -> bool {
         self.routes.set(route)
+    }
+
+    /// Learns which core holds a Basic Station gateway's connection.
+    pub fn set_station_route(&mut self, route: StationRoute) {
+        self.routes.set_station(route);
+    }
+
+    /// Moves the downlinks handed over to Basic Station gateways into `out`.
+    pub fn take_station_downlinks(&mut self, out: &mut Vec<(u16, StationDown)>) {
+        out.append(&mut self.station_out);
     }
 
     /// Downlinks between scheduling and TX_ACK.
@@ -494,6 +508,18 @@ impl DownlinkDriver {
         if now > f.downlink.slot.deadline {
             // Too late to reach the gateway in time: as if it had answered TOO_LATE.
             self.resolve(now, token, f, Some(TxError::TooLate), sessions, events);
+            return;
+        }
+        if let Some(core) = self.routes.station(&f.downlink.slot.gateway) {
+            // Basic Station: the connection's core writes the dnmsg; dntxed comes back here.
+            let dev_eui = sessions
+                .get_by_device_id_mut(&f.application_id, &f.device_id)
+                .and_then(|s| s.dev_eui);
+            let d = StationDown::from_scheduled(&f.downlink, token, dev_eui);
+            self.station_out.push((core, d));
+            let at = now.saturating_add(self.config.tx_ack_timeout);
+            f.timer = self.timers.insert(at.0, Due::AckTimeout(token));
+            self.in_flight.insert(token, f);
             return;
         }
         let route = self.routes.get(&f.downlink.slot.gateway).copied();
