@@ -6,6 +6,7 @@
 use crate::application::queue;
 use crate::config::{Config, RecvModeConfig};
 use crate::events::{self, HubConfig, Publisher};
+use crate::gateway::basicstation::{metrics::StationMetrics, server::StationServer};
 use crate::gateway::{CoreMsg, registry::GatewayRegistry, udp::ingress::SemtechUdpIngress};
 use crate::http::{self, ApiState};
 use crate::metrics::{CoreCounters, DownlinkMetrics, PersistMetrics, Registry};
@@ -18,7 +19,6 @@ use crate::sync::session_file::{SessionFileError, SessionRecord};
 use crate::sync::watch_client::{self, SyncMetrics, WatchClient};
 use crate::worker::join::JoinDriver;
 use crate::worker::persist::Durability;
-use crate::gateway::basicstation::{metrics::StationMetrics, server::StationServer};
 use crate::worker::{NetworkOwner, Router, Worker, owner_of};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, atomic::AtomicBool, atomic::Ordering};

@@ -297,7 +297,10 @@ impl<E: EventSink> OwnerCore for NetworkOwner<E> {
         self.downlink.set_station_route(route);
     }
 
-    fn station_downlinks(&mut self, out: &mut Vec<(u16, crate::gateway::basicstation::StationDown)>) {
+    fn station_downlinks(
+        &mut self,
+        out: &mut Vec<(u16, crate::gateway::basicstation::StationDown)>,
+    ) {
         self.downlink.take_station_downlinks(out);
     }
 

@@ -44,7 +44,9 @@ fn token_hash(token: &str) -> String {
     let params = argon2::Params::new(argon2::Params::MIN_M_COST, 1, 1, None).unwrap();
     let a = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
     let salt = SaltString::from_b64("ZTJlc2FsdHNhbHQ").unwrap();
-    a.hash_password(token.as_bytes(), &salt).unwrap().to_string()
+    a.hash_password(token.as_bytes(), &salt)
+        .unwrap()
+        .to_string()
 }
 
 fn start(sessions: Vec<SessionRecord>) -> Node {
@@ -54,7 +56,8 @@ fn start(sessions: Vec<SessionRecord>) -> Node {
         region: Some("EU868".into()),
         auth_token_hash: hash,
     };
-    let registry = GatewayRegistry::new([rec(BS, Some(token_hash(TOKEN))), rec(UDP, None)]).unwrap();
+    let registry =
+        GatewayRegistry::new([rec(BS, Some(token_hash(TOKEN))), rec(UDP, None)]).unwrap();
     let mut config = node_config(FAST);
     config.basicstation = Some(BasicStationSection {
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -74,12 +77,18 @@ impl Station {
     /// Discovery on `/router-info`, then the traffic URI with `auth`.
     async fn connect(node: &Node, eui: u64, auth: Option<&str>) -> Result<Self, WsError> {
         let addr = node.bs_addr.expect("LNS enabled");
-        let (mut d, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/router-info")).await?;
+        let (mut d, _) =
+            tokio_tungstenite::connect_async(format!("ws://{addr}/router-info")).await?;
         // The station sends its EUI in ID6 form ("::b5:0:0:1" style is also accepted).
-        d.send(Message::text(json!({ "router": format!("{eui:016x}") }).to_string()))
-            .await?;
+        d.send(Message::text(
+            json!({ "router": format!("{eui:016x}") }).to_string(),
+        ))
+        .await?;
         let answer = next_json(&mut d).await;
-        let uri = answer["uri"].as_str().unwrap_or_else(|| panic!("{answer}")).to_owned();
+        let uri = answer["uri"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{answer}"))
+            .to_owned();
         assert!(uri.starts_with("ws://"), "{answer}");
         Self::open(&uri, auth).await
     }
@@ -97,7 +106,10 @@ impl Station {
     }
 
     async fn send(&mut self, v: Value) {
-        self.ws.send(Message::text(v.to_string())).await.expect("send");
+        self.ws
+            .send(Message::text(v.to_string()))
+            .await
+            .expect("send");
     }
 
     async fn recv(&mut self) -> Value {
@@ -196,39 +208,77 @@ fn station_discovers_configures_uplinks_and_gets_class_a_downlinks() {
         // An uplink becomes an application event with this station's reception.
         st.updf(&dev.uplink(2, 1, b"hi"), XTIME).await;
         let up = sse.next().await;
-        assert_eq!((up["type"].as_str(), up["fcnt"].as_u64()), (Some("uplink"), Some(2)), "{up}");
-        assert_eq!(up["frm_payload"].as_str().map(str::to_ascii_uppercase).as_deref(), Some("6869"));
+        assert_eq!(
+            (up["type"].as_str(), up["fcnt"].as_u64()),
+            (Some("uplink"), Some(2)),
+            "{up}"
+        );
+        assert_eq!(
+            up["frm_payload"]
+                .as_str()
+                .map(str::to_ascii_uppercase)
+                .as_deref(),
+            Some("6869")
+        );
         let rx = &up["rx_metadata"][0];
         assert_eq!(hex_u64(&rx["gateway_eui"]), BS, "{up}");
-        assert_eq!(rx["timestamp_us"].as_u64(), Some(XTIME as u32 as u64), "{up}");
+        assert_eq!(
+            rx["timestamp_us"].as_u64(),
+            Some(XTIME as u32 as u64),
+            "{up}"
+        );
 
         // A pushed downlink rides a confirmed uplink as a class A dnmsg in RX1.
         let b64 = base64::engine::general_purpose::STANDARD.encode(b"down");
         let path = format!("/api/v1/applications/{APP}/devices/{}/down/push", dev.id);
-        let (status, _, body) =
-            post(node.http_addr, &path, &format!(r#"{{"f_port":42,"frm_payload":"{b64}"}}"#)).await;
+        let (status, _, body) = post(
+            node.http_addr,
+            &path,
+            &format!(r#"{{"f_port":42,"frm_payload":"{b64}"}}"#),
+        )
+        .await;
         assert_eq!(status, 202, "{body}");
         assert_eq!(sse.next().await["type"], "downlink_queued");
         let xtime2 = XTIME + 7_000_000;
         st.updf(&dev.frame(3, 1, b"c", true, false), xtime2).await;
         let dn = st.recv().await;
         assert_eq!(dn["msgtype"], "dnmsg", "{dn}");
-        assert_eq!(dn["xtime"].as_i64(), Some(xtime2), "the uplink's xtime: {dn}");
+        assert_eq!(
+            dn["xtime"].as_i64(),
+            Some(xtime2),
+            "the uplink's xtime: {dn}"
+        );
         assert_eq!(dn["RxDelay"], 1, "{dn}");
         assert_eq!(dn["rctx"], 0, "{dn}");
-        assert_eq!((dn["RX1DR"].as_i64(), dn["RX1Freq"].as_i64()), (Some(5), Some(868_100_000)));
-        assert_eq!((dn["RX2DR"].as_i64(), dn["RX2Freq"].as_i64()), (Some(0), Some(869_525_000)));
+        assert_eq!(
+            (dn["RX1DR"].as_i64(), dn["RX1Freq"].as_i64()),
+            (Some(5), Some(868_100_000))
+        );
+        assert_eq!(
+            (dn["RX2DR"].as_i64(), dn["RX2Freq"].as_i64()),
+            (Some(0), Some(869_525_000))
+        );
         assert_eq!(dn["dC"], 0);
         assert_eq!(hex_u64(&dn["DevEui"]), dev.dev_eui());
         let pdu: Vec<u8> = (0..dn["pdu"].as_str().unwrap().len() / 2)
-            .map(|i| u8::from_str_radix(&dn["pdu"].as_str().unwrap()[2 * i..2 * i + 2], 16).unwrap())
+            .map(|i| {
+                u8::from_str_radix(&dn["pdu"].as_str().unwrap()[2 * i..2 * i + 2], 16).unwrap()
+            })
             .collect();
         let mut phy = lrwn::PhyPayload::from_slice(&pdu).expect("lrwn parses the dnmsg pdu");
-        assert!(phy
-            .validate_downlink_data_mic(lrwn::MACVersion::LoRaWAN1_0, 0, &AES128Key::from_bytes(dev.keys[0]))
-            .unwrap());
-        phy.decrypt_frm_payload(&AES128Key::from_bytes(dev.keys[3])).unwrap();
-        let lrwn::Payload::MACPayload(p) = &phy.payload else { panic!("{phy:?}") };
+        assert!(
+            phy.validate_downlink_data_mic(
+                lrwn::MACVersion::LoRaWAN1_0,
+                0,
+                &AES128Key::from_bytes(dev.keys[0])
+            )
+            .unwrap()
+        );
+        phy.decrypt_frm_payload(&AES128Key::from_bytes(dev.keys[3]))
+            .unwrap();
+        let lrwn::Payload::MACPayload(p) = &phy.payload else {
+            panic!("{phy:?}")
+        };
         assert!(p.fhdr.f_ctrl.ack, "ACK for the confirmed uplink");
         assert_eq!(p.f_port, Some(42));
         // The uplink event, then nothing until the station confirms transmission.
@@ -252,10 +302,32 @@ fn station_discovers_configures_uplinks_and_gets_class_a_downlinks() {
         let got = ts["gpstime"].as_i64().expect("gpstime");
         assert!((got - want).abs() < 5_000_000, "gpstime {got} vs {want}");
 
-        let text = bs_metric(&node, "dataplane_bs_messages_in_total", "msgtype=\"updf\"", 2).await;
-        assert_eq!(sample(&text, "dataplane_bs_connections", ""), Some(1), "{text}");
-        for m in ["version", "timesync", "dntxed"] {
-            assert_eq!(sample(&text, "dataplane_bs_messages_in_total", &format!("msgtype=\"{m}\"")), Some(1), "{m}");
+        let text = bs_metric(
+            &node,
+            "dataplane_bs_messages_in_total",
+            "msgtype=\"timesync\"",
+            1,
+        )
+        .await;
+        assert_eq!(
+            sample(&text, "dataplane_bs_connections", ""),
+            Some(1),
+            "{text}"
+        );
+        assert_eq!(
+            sample(&text, "dataplane_bs_messages_in_total", "msgtype=\"updf\""),
+            Some(2)
+        );
+        for m in ["version", "dntxed"] {
+            assert_eq!(
+                sample(
+                    &text,
+                    "dataplane_bs_messages_in_total",
+                    &format!("msgtype=\"{m}\"")
+                ),
+                Some(1),
+                "{m}"
+            );
         }
     });
     node.stop();
@@ -268,7 +340,9 @@ fn one_uplink_heard_over_udp_and_basic_station_is_one_event() {
     block_on(async {
         let mut sse = subscribe(&node, 1).await;
         let g = Gateway::connect(UDP, node.udp_addr).await;
-        let mut st = Station::connect(&node, BS, Some(TOKEN)).await.expect("traffic");
+        let mut st = Station::connect(&node, BS, Some(TOKEN))
+            .await
+            .expect("traffic");
         st.send(json!({"msgtype":"version","station":"x"})).await;
         st.recv().await;
         let phy = dev.uplink(5, 3, b"both");
@@ -284,7 +358,10 @@ fn one_uplink_heard_over_udp_and_basic_station_is_one_event() {
             .collect();
         gws.sort_unstable();
         assert_eq!(gws, vec![BS, UDP], "both receptions in one event: {up}");
-        assert!(sse.next_within(Duration::from_millis(300)).await.is_none(), "exactly one event");
+        assert!(
+            sse.next_within(Duration::from_millis(300)).await.is_none(),
+            "exactly one event"
+        );
         g.close().await;
     });
     node.stop();
@@ -302,27 +379,65 @@ fn bad_input_is_counted_and_the_node_keeps_serving() {
             Ok(_) => 101,
         };
         let traffic = |eui: u64| format!("ws://{addr}/traffic/{eui:016x}");
-        assert_eq!(status(Station::open(&traffic(0xDEAD), None).await), 404, "unknown EUI");
-        assert_eq!(status(Station::open(&format!("ws://{addr}/traffic/nope"), None).await), 400);
-        assert_eq!(status(Station::open(&traffic(BS), None).await), 401, "no token");
-        assert_eq!(status(Station::open(&traffic(BS), Some("Bearer wrong")).await), 403);
+        assert_eq!(
+            status(Station::open(&traffic(0xDEAD), None).await),
+            404,
+            "unknown EUI"
+        );
+        assert_eq!(
+            status(Station::open(&format!("ws://{addr}/traffic/nope"), None).await),
+            400
+        );
+        assert_eq!(
+            status(Station::open(&traffic(BS), None).await),
+            401,
+            "no token"
+        );
+        assert_eq!(
+            status(Station::open(&traffic(BS), Some("Bearer wrong")).await),
+            403
+        );
         let text = bs_metric(&node, "dataplane_bs_drops_total", "reason=\"bad_auth\"", 1).await;
         for r in ["unknown_gateway", "bad_eui", "missing_auth"] {
-            assert_eq!(sample(&text, "dataplane_bs_drops_total", &format!("reason=\"{r}\"")), Some(1), "{r}");
+            assert_eq!(
+                sample(
+                    &text,
+                    "dataplane_bs_drops_total",
+                    &format!("reason=\"{r}\"")
+                ),
+                Some(1),
+                "{r}"
+            );
         }
 
-        let mut st = Station::open(&traffic(BS), Some(TOKEN)).await.expect("traffic");
-        st.ws.send(Message::text("{\"msgtype\":\"updf\",")).await.unwrap();
+        let mut st = Station::open(&traffic(BS), Some(TOKEN))
+            .await
+            .expect("traffic");
+        st.ws
+            .send(Message::text("{\"msgtype\":\"updf\","))
+            .await
+            .unwrap();
         st.send(json!({"msgtype":"getxtime"})).await;
         // Still served: version is answered after the bad messages.
         st.send(json!({"msgtype":"version"})).await;
         assert_eq!(st.recv().await["msgtype"], "router_config");
         bs_metric(&node, "dataplane_bs_drops_total", "reason=\"malformed\"", 1).await;
-        bs_metric(&node, "dataplane_bs_drops_total", "reason=\"unknown_msgtype\"", 1).await;
+        bs_metric(
+            &node,
+            "dataplane_bs_drops_total",
+            "reason=\"unknown_msgtype\"",
+            1,
+        )
+        .await;
         // An oversized message and a binary one each close their connection.
-        st.ws.send(Message::text(" ".repeat(64 * 1024))).await.unwrap();
+        st.ws
+            .send(Message::text(" ".repeat(64 * 1024)))
+            .await
+            .unwrap();
         bs_metric(&node, "dataplane_bs_drops_total", "reason=\"oversize\"", 1).await;
-        let mut st = Station::open(&traffic(BS), Some(TOKEN)).await.expect("traffic");
+        let mut st = Station::open(&traffic(BS), Some(TOKEN))
+            .await
+            .expect("traffic");
         st.ws.send(Message::binary(vec![1u8, 2, 3])).await.unwrap();
         bs_metric(&node, "dataplane_bs_drops_total", "reason=\"binary\"", 1).await;
         drop(st);

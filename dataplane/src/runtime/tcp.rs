@@ -287,7 +287,10 @@ mod tests {
             ev.contains(&TcpEvent::Readable(id)) && matches!(p.read(id, &mut [0u8; 4]), Ok(0))
         });
         p.close(id);
-        assert_eq!((p.connections(), p.stats.accepted, p.stats.closed), (0, 1, 1));
+        assert_eq!(
+            (p.connections(), p.stats.accepted, p.stats.closed),
+            (0, 1, 1)
+        );
         assert!(p.read(id, &mut [0u8; 4]).is_err(), "closed id");
     }
 }

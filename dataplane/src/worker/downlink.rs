@@ -34,8 +34,8 @@ use super::downlink_events::{event_of, fail_label, publish_ack, skip_label, tx_o
 use crate::application::event::ApplicationEvent;
 use crate::application::event::RadioSettings;
 use crate::application::queue::{PushError, PushMsg};
-use crate::gateway::udp::downlink::{Routes, TokenAllocator};
 use crate::gateway::basicstation::{StationDown, StationRoute};
+use crate::gateway::udp::downlink::{Routes, TokenAllocator};
 use crate::gateway::{DownlinkRoute, TxAck};
 use crate::metrics::downlink::{DownlinkStats, FailLabel, SkipLabel};
 use crate::network::downlink::{

@@ -4,8 +4,8 @@
 //! route goes to every core; each TX_ACK goes to the core named by its PULL_RESP token.
 
 use crate::drop::DropReason;
-use crate::gateway::udp::downlink::owner_core;
 use crate::gateway::basicstation::{StationDown, StationRoute};
+use crate::gateway::udp::downlink::owner_core;
 use crate::gateway::{CoreMsg, DownlinkRoute, GatewayUplink, TxAck, UplinkSink};
 use crate::runtime::mesh::MeshEndpoint;
 use crate::runtime::udp::Outbox;

@@ -98,7 +98,9 @@ pub fn admit(
         return Ok(());
     };
     let header = authorization.ok_or(Refusal::MissingAuth)?;
-    let header = std::str::from_utf8(header).map_err(|_| Refusal::BadAuth)?.trim();
+    let header = std::str::from_utf8(header)
+        .map_err(|_| Refusal::BadAuth)?
+        .trim();
     if header.is_empty() {
         return Err(Refusal::MissingAuth);
     }
@@ -113,8 +115,11 @@ pub fn admit(
 /// Whether `token` matches the argon2 PHC `hash` (constant-time compare in `password-hash`).
 pub fn verify_token(token: &str, hash: &str) -> bool {
     token.len() <= MAX_TOKEN
-        && PasswordHash::new(hash)
-            .is_ok_and(|h| argon2::Argon2::default().verify_password(token.as_bytes(), &h).is_ok())
+        && PasswordHash::new(hash).is_ok_and(|h| {
+            argon2::Argon2::default()
+                .verify_password(token.as_bytes(), &h)
+                .is_ok()
+        })
 }
 
 #[cfg(test)]
@@ -129,7 +134,9 @@ pub(crate) mod tests {
         let params = argon2::Params::new(argon2::Params::MIN_M_COST, 1, 1, None).unwrap();
         let a = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
         let salt = SaltString::from_b64("c2FsdHNhbHRzYWx0").unwrap();
-        a.hash_password(token.as_bytes(), &salt).unwrap().to_string()
+        a.hash_password(token.as_bytes(), &salt)
+            .unwrap()
+            .to_string()
     }
 
     fn registry() -> GatewayRegistry {
@@ -156,7 +163,10 @@ pub(crate) mod tests {
                 "/traffic/eui-0000000000000001",
                 Ok(Endpoint::Traffic(Eui64::from_u64(1))),
             ),
-            ("/traffic/::1?x=y", Ok(Endpoint::Traffic(Eui64::from_u64(1)))),
+            (
+                "/traffic/::1?x=y",
+                Ok(Endpoint::Traffic(Eui64::from_u64(1))),
+            ),
             ("/traffic/zz", Err(Refusal::BadEui)),
             ("/traffic/1/2", Err(Refusal::UnknownPath)),
             ("/", Err(Refusal::UnknownPath)),
@@ -174,12 +184,22 @@ pub(crate) mod tests {
         let cases: &[(&str, u64, Option<&[u8]>, Result<(), Refusal>)] = &[
             ("raw token", 1, Some(b"s3cret-token"), Ok(())),
             ("bearer token", 1, Some(b"Bearer s3cret-token"), Ok(())),
-            ("wrong token", 1, Some(b"Bearer nope"), Err(Refusal::BadAuth)),
+            (
+                "wrong token",
+                1,
+                Some(b"Bearer nope"),
+                Err(Refusal::BadAuth),
+            ),
             ("no header", 1, None, Err(Refusal::MissingAuth)),
             ("empty header", 1, Some(b" "), Err(Refusal::MissingAuth)),
             ("not utf-8", 1, Some(&[0xFF, 0xFE]), Err(Refusal::BadAuth)),
             ("no token set", 2, None, Ok(())),
-            ("unknown gateway", 3, Some(b"s3cret-token"), Err(Refusal::UnknownGateway)),
+            (
+                "unknown gateway",
+                3,
+                Some(b"s3cret-token"),
+                Err(Refusal::UnknownGateway),
+            ),
         ];
         for (name, eui, header, want) in cases {
             assert_eq!(admit(&r, e(*eui), *header), *want, "{name}");

@@ -169,9 +169,7 @@ impl Connection {
     pub fn consume_output(&mut self, n: usize) {
         match &mut self.phase {
             Some(Phase::Handshake(m)) => m.get_mut().get_mut().consume_output(n),
-            Some(Phase::Discovery(ws, _) | Phase::Traffic(ws, _)) => {
-                ws.get_mut().consume_output(n)
-            }
+            Some(Phase::Discovery(ws, _) | Phase::Traffic(ws, _)) => ws.get_mut().consume_output(n),
             Some(Phase::Closing(b)) => {
                 b.drain(..n.min(b.len()));
             }

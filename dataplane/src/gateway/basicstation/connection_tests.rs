@@ -52,7 +52,10 @@ fn frames(mut b: &[u8]) -> Vec<(u8, Vec<u8>)> {
         let op = b[0] & 0x0F;
         let (len, at) = match b[1] & 0x7F {
             126 => (u16::from_be_bytes([b[2], b[3]]) as usize, 4),
-            127 => (u64::from_be_bytes(b[2..10].try_into().unwrap()) as usize, 10),
+            127 => (
+                u64::from_be_bytes(b[2..10].try_into().unwrap()) as usize,
+                10,
+            ),
             n => (n as usize, 2),
         };
         out.push((op, b[at..at + len].to_vec()));
@@ -100,7 +103,12 @@ impl Client {
 
 #[test]
 fn discovery_answers_the_traffic_uri_then_closes() {
-    for (router, want_ok) in [("\"::1\"", true), ("1", true), ("\"::9\"", false), ("true", false)] {
+    for (router, want_ok) in [
+        ("\"::1\"", true),
+        ("1", true),
+        ("\"::9\"", false),
+        ("true", false),
+    ] {
         let mut c = Client::new();
         assert!(c.upgrade("/router-info", None).starts_with("HTTP/1.1 101"));
         let out = c.send(&frame(1, format!("{{\"router\":{router}}}").as_bytes()));
@@ -122,24 +130,51 @@ fn discovery_answers_the_traffic_uri_then_closes() {
 #[test]
 fn refused_upgrades_get_their_status_and_a_counted_drop() {
     let cases: &[(&str, &str, Option<&str>, &str, &str)] = &[
-        ("unknown gateway", "/traffic/0000000000000009", None, "404", "unknown_gateway"),
+        (
+            "unknown gateway",
+            "/traffic/0000000000000009",
+            None,
+            "404",
+            "unknown_gateway",
+        ),
         ("unreadable EUI", "/traffic/xyz", None, "400", "bad_eui"),
         ("no such path", "/api", None, "404", "unknown_path"),
-        ("missing auth", "/traffic/0000000000000002", None, "401", "missing_auth"),
-        ("bad auth", "/traffic/0000000000000002", Some("Bearer nope"), "403", "bad_auth"),
+        (
+            "missing auth",
+            "/traffic/0000000000000002",
+            None,
+            "401",
+            "missing_auth",
+        ),
+        (
+            "bad auth",
+            "/traffic/0000000000000002",
+            Some("Bearer nope"),
+            "403",
+            "bad_auth",
+        ),
     ];
     for (name, path, auth, status, reason) in cases {
         let mut c = Client::new();
         let head = c.upgrade(path, *auth);
-        assert!(head.starts_with(&format!("HTTP/1.1 {status}")), "{name}: {head}");
+        assert!(
+            head.starts_with(&format!("HTTP/1.1 {status}")),
+            "{name}: {head}"
+        );
         assert_eq!(c.dropped(), vec![*reason], "{name}");
         assert!(c.conn.is_closing(), "{name}");
     }
     let mut c = Client::new();
-    assert!(c.send(b"NOT HTTP AT ALL\r\n\r\n").starts_with(b"HTTP/1.1 400"));
+    assert!(
+        c.send(b"NOT HTTP AT ALL\r\n\r\n")
+            .starts_with(b"HTTP/1.1 400")
+    );
     assert_eq!(c.dropped(), vec!["bad_handshake"]);
     let mut c = Client::new();
-    let huge = format!("GET /router-info HTTP/1.1\r\nX: {}\r\n", "a".repeat(MAX_REQUEST));
+    let huge = format!(
+        "GET /router-info HTTP/1.1\r\nX: {}\r\n",
+        "a".repeat(MAX_REQUEST)
+    );
     assert!(c.send(huge.as_bytes()).starts_with(b"HTTP/1.1 431"));
     assert_eq!(c.dropped(), vec!["bad_handshake"]);
 }
@@ -148,7 +183,10 @@ fn refused_upgrades_get_their_status_and_a_counted_drop() {
 fn traffic_opens_with_token_and_closes_on_binary_or_oversize() {
     for auth in ["tok", "Bearer tok"] {
         let mut c = Client::new();
-        assert!(c.upgrade("/traffic/0000000000000002", Some(auth)).starts_with("HTTP/1.1 101"));
+        assert!(
+            c.upgrade("/traffic/0000000000000002", Some(auth))
+                .starts_with("HTTP/1.1 101")
+        );
         assert!(matches!(c.events[..], [ConnEvent::Opened(e)] if e == Eui64::from_u64(2)));
         assert_eq!(c.conn.station(), Some(Eui64::from_u64(2)));
     }

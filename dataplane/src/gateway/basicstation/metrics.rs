@@ -144,7 +144,11 @@ impl Collect for StationMetrics {
             out.sample(name, &[("result", r)], self.sum(|s| &s.discovery[i]));
         }
         let name = "dataplane_bs_messages_in_total";
-        out.family(name, "Basic Station messages received, by msgtype.", Counter);
+        out.family(
+            name,
+            "Basic Station messages received, by msgtype.",
+            Counter,
+        );
         for (i, m) in MSGTYPES.iter().enumerate() {
             out.sample(name, &[("msgtype", m)], self.sum(|s| &s.messages_in[i]));
         }

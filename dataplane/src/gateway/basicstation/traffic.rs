@@ -168,9 +168,9 @@ impl TrafficSession {
     ) -> (Option<&'static str>, Result<Inbound, TrafficDrop>) {
         let msg = match parse_upstream(text) {
             Ok(m) => m,
-            Err(
-                BasicStationError::UnknownMsgType { .. } | BasicStationError::MissingMsgType,
-            ) => return (None, Err(TrafficDrop::UnknownMsgType)),
+            Err(BasicStationError::UnknownMsgType { .. } | BasicStationError::MissingMsgType) => {
+                return (None, Err(TrafficDrop::UnknownMsgType));
+            }
             Err(e) => return (None, Err(TrafficDrop::Malformed(e))),
         };
         let kind = Some(msg.msgtype());

@@ -33,10 +33,16 @@ fn updf_becomes_the_same_gateway_uplink_as_an_rxpk() {
     // MHDR | DevAddr LE | FCtrl | FCnt LE | FPort | FRMPayload | MIC LE (12345678 = 0x00BC614E).
     assert_eq!(
         up.phy_payload.as_slice(),
-        &[0x40, 0x44, 0x33, 0x22, 0x11, 0x00, 0x19, 0x00, 0x01, 0x01, 0x02, 0x4E, 0x61, 0xBC, 0x00]
+        &[
+            0x40, 0x44, 0x33, 0x22, 0x11, 0x00, 0x19, 0x00, 0x01, 0x01, 0x02, 0x4E, 0x61, 0xBC,
+            0x00
+        ]
     );
     assert_eq!(up.rx.gateway_eui, Eui64::from_u64(GW));
-    assert_eq!(up.rx.timestamp_us, XTIME as u32, "tmst = low 32 bits of xtime");
+    assert_eq!(
+        up.rx.timestamp_us, XTIME as u32,
+        "tmst = low 32 bits of xtime"
+    );
     assert_eq!(up.rx.gps_time_ms, Some(1_400_000_000_123));
     assert_eq!((up.rx.rssi_dbm, up.rx.snr_db), (Some(-50.0), Some(9.25)));
     assert_eq!(up.rx.fine_timestamp_ns, None, "fts -1 means none");
@@ -149,36 +155,70 @@ fn down(window: Window, tmst: u32) -> StationDown {
 #[test]
 fn dnmsg_echoes_the_uplink_xtime_and_rctx_with_rx_delay() {
     let mut s = session();
-    assert!(s.on_text(updf(XTIME).as_bytes(), NOW_US, &mut Vec::new()).1.is_ok());
+    assert!(
+        s.on_text(updf(XTIME).as_bytes(), NOW_US, &mut Vec::new())
+            .1
+            .is_ok()
+    );
     // Another uplink later, to be skipped by the lookup.
-    assert!(s.on_text(updf(XTIME + 3_333).as_bytes(), NOW_US, &mut Vec::new()).1.is_ok());
+    assert!(
+        s.on_text(updf(XTIME + 3_333).as_bytes(), NOW_US, &mut Vec::new())
+            .1
+            .is_ok()
+    );
     let up = XTIME as u32;
     let mut out = Vec::new();
-    s.dnmsg(&down(Window::Rx1, up.wrapping_add(1_000_000)), NOW_US, &mut out)
-        .unwrap();
+    s.dnmsg(
+        &down(Window::Rx1, up.wrapping_add(1_000_000)),
+        NOW_US,
+        &mut out,
+    )
+    .unwrap();
     let v = json(&out);
     assert_eq!(v["msgtype"], "dnmsg");
     assert_eq!(v["xtime"].as_i64(), Some(XTIME), "the uplink's full xtime");
     assert_eq!(v["rctx"], 1);
     assert_eq!(v["RxDelay"], 1);
-    assert_eq!((v["RX1DR"].as_i64(), v["RX1Freq"].as_i64()), (Some(5), Some(868_100_000)));
-    assert_eq!((v["RX2DR"].as_i64(), v["RX2Freq"].as_i64()), (Some(0), Some(869_525_000)));
+    assert_eq!(
+        (v["RX1DR"].as_i64(), v["RX1Freq"].as_i64()),
+        (Some(5), Some(868_100_000))
+    );
+    assert_eq!(
+        (v["RX2DR"].as_i64(), v["RX2Freq"].as_i64()),
+        (Some(0), Some(869_525_000))
+    );
     assert_eq!((v["diid"].as_i64(), v["dC"].as_i64()), (Some(7), Some(0)));
     assert_eq!(v["DevEui"], "70-B3-D5-7E-D0-00-00-01");
-    assert_eq!(v["pdu"].as_str().map(str::to_ascii_uppercase).as_deref(), Some("60010203"));
+    assert_eq!(
+        v["pdu"].as_str().map(str::to_ascii_uppercase).as_deref(),
+        Some("60010203")
+    );
 
     out.clear();
     // A join-accept in RX2: 6 s after the uplink, JOIN_ACCEPT_DELAY1 = 5.
-    s.dnmsg(&down(Window::Rx2, up.wrapping_add(6_000_000)), NOW_US, &mut out)
-        .unwrap();
+    s.dnmsg(
+        &down(Window::Rx2, up.wrapping_add(6_000_000)),
+        NOW_US,
+        &mut out,
+    )
+    .unwrap();
     let v = json(&out);
-    assert_eq!((v["RxDelay"].as_i64(), v["RX1DR"].as_i64()), (Some(5), None));
+    assert_eq!(
+        (v["RxDelay"].as_i64(), v["RX1DR"].as_i64()),
+        (Some(5), None)
+    );
     assert_eq!(v["RX2Freq"], 868_100_000);
 
     for (name, d) in [
-        ("not whole seconds", down(Window::Rx1, up.wrapping_add(1_000_001))),
+        (
+            "not whole seconds",
+            down(Window::Rx1, up.wrapping_add(1_000_001)),
+        ),
         ("too far", down(Window::Rx1, up.wrapping_add(16_000_000))),
-        ("RX2 one second after", down(Window::Rx2, up.wrapping_add(1_000_000))),
+        (
+            "RX2 one second after",
+            down(Window::Rx2, up.wrapping_add(1_000_000)),
+        ),
     ] {
         assert_eq!(
             s.dnmsg(&d, NOW_US, &mut Vec::new()),
