@@ -181,7 +181,8 @@ pub(crate) mod tests {
     fn admission_by_registry_and_token() {
         let r = registry();
         let e = Eui64::from_u64;
-        let cases: &[(&str, u64, Option<&[u8]>, Result<(), Refusal>)] = &[
+        type Case<'a> = (&'a str, u64, Option<&'a [u8]>, Result<(), Refusal>);
+        let cases: &[Case<'_>] = &[
             ("raw token", 1, Some(b"s3cret-token"), Ok(())),
             ("bearer token", 1, Some(b"Bearer s3cret-token"), Ok(())),
             (

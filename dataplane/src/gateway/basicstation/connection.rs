@@ -83,8 +83,11 @@ impl tungstenite::handshake::server::Callback for Gate {
     }
 }
 
+// One per connection, moved once per received batch: the traffic variant (WebSocket state and
+// the uplink memory, ~1.4 KiB) stays inline rather than behind another pointer.
+#[allow(clippy::large_enum_variant)]
 enum Phase {
-    Handshake(MidHandshake<ServerHandshake<MemStream, Gate>>),
+    Handshake(Box<MidHandshake<ServerHandshake<MemStream, Gate>>>),
     Discovery(WebSocket<MemStream>, String),
     Traffic(WebSocket<MemStream>, TrafficSession),
     /// Only output left to flush, then close.
@@ -92,6 +95,8 @@ enum Phase {
 }
 
 /// What a connection reports to its core.
+// An uplink rides inline (as in `CoreMsg`): boxing it would cost an allocation per frame.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ConnEvent {
     /// A traffic connection opened for `eui`.
@@ -128,7 +133,7 @@ impl Connection {
             verdict: Arc::clone(&verdict),
         };
         let mid = match tungstenite::accept_hdr_with_config(MemStream::default(), gate, Some(ws)) {
-            Err(HandshakeError::Interrupted(mid)) => Some(Phase::Handshake(mid)),
+            Err(HandshakeError::Interrupted(mid)) => Some(Phase::Handshake(Box::new(mid))),
             // Nothing was read yet, so the handshake can only be waiting.
             _ => Some(Phase::Closing(Vec::new())),
         };
@@ -194,7 +199,7 @@ impl Connection {
                     return;
                 }
                 mid.get_mut().get_mut().push_input(data);
-                self.phase = Some(self.upgrade(mid, events));
+                self.phase = Some(self.upgrade(*mid, events));
                 // Bytes after the request (a pipelined first message) are in the stream.
                 self.read_messages(registry, now_unix_us, events);
             }
@@ -215,7 +220,7 @@ impl Connection {
         events: &mut Vec<ConnEvent>,
     ) -> Phase {
         match mid.handshake() {
-            Err(HandshakeError::Interrupted(mid)) => Phase::Handshake(mid),
+            Err(HandshakeError::Interrupted(mid)) => Phase::Handshake(Box::new(mid)),
             Ok(ws) => {
                 let verdict = self.verdict.lock().ok().and_then(|mut v| v.take());
                 match verdict {

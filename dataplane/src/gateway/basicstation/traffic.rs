@@ -24,6 +24,8 @@ const MEMORY: usize = 64;
 const MAX_DELAY_S: u32 = 15;
 
 /// What a traffic message asks of the core.
+// The uplink rides inline (as in `CoreMsg`): boxing it would cost an allocation per frame.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Inbound {
     /// A reply was written (`router_config`, `timesync`).
@@ -126,8 +128,11 @@ impl UplinkMemory {
             let after = tmst.wrapping_sub(h.xtime as u32);
             let secs = after / 1_000_000;
             let delay = secs.checked_sub(extra)?;
-            (after % 1_000_000 == 0 && (1..=MAX_DELAY_S).contains(&delay))
-                .then(|| (h.xtime, h.rctx, delay as u8))
+            (after.is_multiple_of(1_000_000) && (1..=MAX_DELAY_S).contains(&delay)).then_some((
+                h.xtime,
+                h.rctx,
+                delay as u8,
+            ))
         })
     }
 }
