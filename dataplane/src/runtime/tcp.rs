@@ -11,8 +11,8 @@
 //! connection. A full io_uring TCP path (multishot accept, provided-buffer multishot recv, send
 //! slots per connection) would save the read/write syscalls, but a station sends a few hundred
 //! bytes per uplink over a long-lived connection, so the syscall per message is small beside the
-//! JSON and WebSocket work; the `bench --bin pipeline -- --bs` figures put the whole LNS ingress
-//! beside the UDP one measured in the same run. Replacing the readiness loop with completions
+//! JSON and WebSocket work (not measured yet: the `bench` comparison of LNS against UDP ingress
+//! in one run is still to be written). Replacing the readiness loop with completions
 //! later changes this file only: the protocol above it sees `Accepted`/`Readable` and byte
 //! slices either way.
 
