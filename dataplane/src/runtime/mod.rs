@@ -17,4 +17,5 @@ pub mod cores;
 pub mod file_log;
 pub mod mesh;
 pub mod timer_wheel;
+pub mod tokio_udp;
 pub mod udp;
