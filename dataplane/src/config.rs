@@ -20,6 +20,8 @@ pub struct Config {
     pub pin_workers: bool,
     /// Semtech UDP gateway ingress.
     pub udp: UdpConfig,
+    /// Which socket loop each core runs.
+    pub runtime: RuntimeSection,
     /// Registered gateways, until the control plane's watch delivers them: a TOML file of
     /// `[[gateways]]` records (path relative to the working directory).
     pub gateways_file: Option<PathBuf>,
@@ -304,6 +306,25 @@ impl PersistSection {
     }
 }
 
+/// `[runtime]`: the socket loop behind the same per-core pipeline.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct RuntimeSection {
+    /// `io_uring` (default) or `tokio` (a plain tokio `UdpSocket` loop per core).
+    pub ingress: IngressConfig,
+}
+
+/// Socket loop names in the config file.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum IngressConfig {
+    /// `runtime::udp::UdpRing` in `[udp] recv_mode`.
+    #[default]
+    IoUring,
+    /// `runtime::tokio_udp::TokioUdp`.
+    Tokio,
+}
+
 /// Receive mode names in the config file.
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
@@ -320,6 +341,7 @@ impl Default for Config {
             workers: 0,
             pin_workers: true,
             udp: UdpConfig::default(),
+            runtime: RuntimeSection::default(),
             gateways_file: None,
             sessions_file: None,
             network: NetworkSection::default(),
@@ -395,6 +417,13 @@ mod tests {
             stack.control_plane.watch_config().is_some(),
             "the stack follows the control plane"
         );
+        assert_eq!(
+            c.runtime.ingress,
+            IngressConfig::IoUring,
+            "io_uring by default"
+        );
+        let tokio = Config::load(Some("[runtime]\ningress = \"tokio\""), []).unwrap();
+        assert_eq!(tokio.runtime.ingress, IngressConfig::Tokio);
         assert!(
             Config::load(Some("workerz = 1"), []).is_err(),
             "unknown keys are errors"

@@ -4,14 +4,15 @@
 //! `main` and the end-to-end tests start the same node.
 
 use crate::application::queue;
-use crate::config::{Config, RecvModeConfig};
+use crate::config::{Config, IngressConfig, RecvModeConfig};
 use crate::events::{self, HubConfig, Publisher};
 use crate::gateway::basicstation::{metrics::StationMetrics, server::StationServer};
 use crate::gateway::{CoreMsg, registry::GatewayRegistry, udp::ingress::SemtechUdpIngress};
 use crate::http::{self, ApiState};
 use crate::metrics::{CoreCounters, DownlinkMetrics, PersistMetrics, Registry};
 use crate::network::NetworkCore;
-use crate::runtime::{cores, mesh, udp::RecvMode, udp::UdpRing};
+use crate::runtime::tokio_udp::{IngressKind, SocketLoop};
+use crate::runtime::{cores, mesh, udp::RecvMode};
 use crate::sync::apply::SyncState;
 use crate::sync::control::{self, ControlReceiver};
 use crate::sync::join_client::{self, JoinLink, JoinMetrics};
@@ -249,6 +250,10 @@ pub fn start(
         RecvModeConfig::Multishot => RecvMode::Multishot,
         RecvModeConfig::Single => RecvMode::Single,
     };
+    let ingress_kind = match config.runtime.ingress {
+        IngressConfig::IoUring => IngressKind::IoUring(mode),
+        IngressConfig::Tokio => IngressKind::Tokio,
+    };
     let tick = Duration::from_micros(config.udp.tick_us.max(50));
     let stop = Arc::new(AtomicBool::new(false));
     let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<(), String>>();
@@ -269,7 +274,7 @@ pub fn start(
                     .and_then(|mut p| p[i].take())
                     .ok_or("publisher")?;
                 let counters: Arc<CoreCounters> = metrics.core(i).ok_or("counters")?;
-                let mut ring = UdpRing::bind(udp_addr, mode)
+                let mut ring = SocketLoop::bind(udp_addr, ingress_kind)
                     .map_err(|e| format!("binding {udp_addr}: {e}"))?;
                 let station = match &bs {
                     Some((addr, c)) => {
@@ -355,10 +360,10 @@ pub fn start(
                     return Err(e);
                 }
             };
-            tracing::info!(worker = i, mode = ?ring.mode(), "worker serving");
+            tracing::info!(worker = i, ingress = %ring.describe(), "worker serving");
             ring.run(&mut worker, &stop, tick)
                 .map_err(|e| e.to_string())?;
-            Ok(worker.summary(i, &ring.stats))
+            Ok(worker.summary(i, ring.stats()))
         }
     })
     .map_err(io("worker threads"))?;

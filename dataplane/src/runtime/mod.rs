@@ -18,4 +18,5 @@ pub mod file_log;
 pub mod mesh;
 pub mod tcp;
 pub mod timer_wheel;
+pub mod tokio_udp;
 pub mod udp;
