@@ -79,11 +79,13 @@ fn find_session<'a>(
 }
 
 /// Whether the uplink `session` just had owes a class A answer (what may spend a counter).
-fn owes_answer(session: &Session) -> bool {
+/// `mac_owes`: the MAC layer has answers or requests to send.
+fn owes_answer(session: &Session, mac_owes: bool) -> bool {
     session
         .last_uplink
         .is_some_and(|u| u.confirmed || u.adr_ack_req)
         || !session.queue.is_empty()
+        || mac_owes
 }
 
 /// Publishes a delivered uplink, recording its latency from first arrival (wall clock: the
@@ -215,8 +217,9 @@ impl<E: EventSink> NetworkOwner<E> {
         settings: Option<crate::application::event::RadioSettings>,
     ) -> Option<crate::persist::Seq> {
         let s = find_session(self.core.sessions_mut(), dev_addr, dev_eui, fcnt, device_id)?;
+        let mac_owes = self.downlink.mac_uplink(s);
         if let Some(d) = &mut self.durable
-            && owes_answer(s)
+            && owes_answer(s, mac_owes)
         {
             match d.reserve(s) {
                 Reserve::Ready => {}
@@ -229,6 +232,11 @@ impl<E: EventSink> NetworkOwner<E> {
             .after_uplink(at, s, settings, &mut self.events);
         if let Some(d) = &mut self.durable {
             d.spent(s, before);
+        }
+        if let Some(blob) = crate::network::mac::take_journal(s)
+            && let Some(d) = &mut self.durable
+        {
+            d.mac_state(persist::key_of(s), &blob);
         }
         None
     }
@@ -526,6 +534,8 @@ impl<E: EventSink> DatagramHandler for Worker<E> {
             self.counters.store_totals(&self.totals(stats));
             if let Some((m, core)) = &self.downlink_metrics {
                 m.store(*core, &self.ingress.sink().owner().downlink().stats);
+                m.mac
+                    .store(*core, &self.ingress.sink().owner().downlink().mac_stats);
                 let owner = self.ingress.sink_mut().owner_mut();
                 if let (Some(pm), Some(d)) = (&self.persist_metrics, owner.durable.as_mut()) {
                     d.publish(pm, *core);
