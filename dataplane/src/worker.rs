@@ -23,6 +23,7 @@ use crate::events::Publisher;
 use crate::gateway::basicstation::{metrics::StationMetrics, server::StationServer};
 use crate::gateway::{DownlinkRoute, GatewayUplink, TxAck, udp::ingress::SemtechUdpIngress};
 use crate::metrics::{CoreCounters, CoreTotals, DownlinkMetrics, LatencyRecorder, PersistMetrics};
+use crate::network::downlink::GpsTime;
 use crate::network::{Micros, NetworkCore, Now, Session, SessionTable, UplinkOutcome};
 use crate::runtime::udp::{DatagramHandler, Outbox, UdpStats};
 use crate::sync::control::{ControlMsg, ControlReceiver, apply_session};
@@ -291,6 +292,8 @@ impl<E: EventSink> OwnerCore for NetworkOwner<E> {
             self.joins.offer(now, up);
             return;
         }
+        // Class B: which gateways keep GPS time.
+        self.downlink.note_gateway_time(&up.rx);
         // Refusals are counted by the core, by reason.
         let _ = self
             .core
@@ -320,6 +323,12 @@ impl<E: EventSink> OwnerCore for NetworkOwner<E> {
 
     fn on_turn(&mut self, now: Instant, out: &mut Outbox) {
         let at = self.micros(now);
+        // Class B ping slots are in GPS time: tie this turn's instant to the wall clock.
+        let unix_us = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_micros() as u64);
+        self.downlink
+            .set_gps_time(at, GpsTime::from_unix_micros(unix_us));
         if let Some(d) = &mut self.durable {
             d.turn(now);
             let (events, latency) = (&mut self.events, &mut self.latency);

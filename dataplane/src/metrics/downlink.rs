@@ -31,11 +31,13 @@ pub enum FailLabel {
     TokensExhausted,
     /// The PULL_RESP could not be encoded (a modulation Semtech UDP cannot carry).
     Encode,
+    /// Class B: no gateway that heard the device keeps GPS time.
+    NoGpsGateway,
 }
 
 impl FailLabel {
     /// Every label, in slot order.
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::Rejected,
         Self::TooLateForRx2,
         Self::DutyCycle,
@@ -43,6 +45,7 @@ impl FailLabel {
         Self::NoRoute,
         Self::TokensExhausted,
         Self::Encode,
+        Self::NoGpsGateway,
     ];
 
     /// The label text.
@@ -55,6 +58,7 @@ impl FailLabel {
             Self::NoRoute => "no_route",
             Self::TokensExhausted => "tokens_exhausted",
             Self::Encode => "encode",
+            Self::NoGpsGateway => "no_gps_gateway",
         }
     }
 }

@@ -14,7 +14,7 @@ use shared::types::{Aes128Key, DevAddr, DevEui};
 use std::fmt;
 
 use super::Micros;
-use super::downlink::{ConfirmedTracker, DownlinkQueue, RxSettings};
+use super::downlink::{ConfirmedTracker, DownlinkQueue, PingSlotSettings, Reception, RxSettings};
 use super::mac::MacState;
 
 /// The LoRaWAN device class a session operates in (LoRaWAN 1.0.4 §2: A always; B and C on top).
@@ -167,6 +167,12 @@ pub struct Session {
     pub rx_settings: RxSettings,
     /// Device class.
     pub class: DeviceClass,
+    /// Class B ping-slot settings (periodicity 7 and region defaults until PingSlotInfoReq and
+    /// PingSlotChannelReq say otherwise).
+    pub ping_slot: PingSlotSettings,
+    /// Class B/C: the gateways that heard the last uplink (kept for downlinks outside the
+    /// class A windows; empty for class A sessions).
+    pub last_receptions: Vec<Reception>,
     /// The application downlink queue.
     pub queue: DownlinkQueue,
     /// The confirmed downlink awaiting the device's ACK.
@@ -202,6 +208,8 @@ impl Session {
             pending_mac: Vec::new(),
             rx_settings: RxSettings::region_defaults(region),
             class: DeviceClass::A,
+            ping_slot: PingSlotSettings::default(),
+            last_receptions: Vec::new(),
             queue: DownlinkQueue::default(),
             confirmed_down: ConfirmedTracker::default(),
             mac: MacState::new(region, version),

@@ -3,6 +3,7 @@
 //! does not convert is refused with the reason and counted by the caller, never half-applied.
 
 use crate::gateway::registry::GatewayRecord;
+use crate::network::session::DeviceClass;
 use crate::network::{LorawanVersion, Session, SessionKeys};
 use shared::api;
 use shared::region::RegionId;
@@ -99,10 +100,21 @@ pub fn session(s: &api::Session) -> Result<Session, ConvertError> {
     .with_fcnt_up(s.last_fcnt_up);
     out.n_fcnt_down = s.n_fcnt_down;
     out.a_fcnt_down = s.a_fcnt_down;
+    out.class = device_class(&s.device_class)?;
     if !s.dev_eui.is_empty() {
         out = out.with_dev_eui(DevEui::from_be_bytes(array(&s.dev_eui, "dev_eui")?));
     }
     Ok(out)
+}
+
+/// The session's device class: `"A"`, `"B"`, `"C"` (empty: A, as before the field existed).
+pub fn device_class(s: &str) -> Result<DeviceClass, ConvertError> {
+    match s {
+        "" | "A" => Ok(DeviceClass::A),
+        "B" => Ok(DeviceClass::B),
+        "C" => Ok(DeviceClass::C),
+        _ => Err(ConvertError::Invalid("device_class")),
+    }
 }
 
 /// The gateway EUI of a pushed gateway or gateway deletion.
@@ -151,6 +163,22 @@ mod tests {
             f_nwk_s_int_key: env(1),
             app_s_key: env(2),
             ..Default::default()
+        }
+    }
+
+    #[test]
+    fn device_class_follows_the_pushed_session() {
+        // The control plane writes `format!("{:?}", DeviceClass)`: "A", "B" or "C".
+        for (name, class, want) in [
+            ("absent", "", Some(DeviceClass::A)),
+            ("A", "A", Some(DeviceClass::A)),
+            ("B", "B", Some(DeviceClass::B)),
+            ("C", "C", Some(DeviceClass::C)),
+            ("lower case", "c", None),
+        ] {
+            let mut p = session_1_0("app", "dev", 1);
+            p.device_class = class.into();
+            assert_eq!(session(&p).ok().map(|s| s.class), want, "{name}");
         }
     }
 

@@ -42,6 +42,9 @@ pub struct SessionRecord {
     /// Last accepted FCntUp.
     #[serde(default)]
     pub fcnt_up: Option<u32>,
+    /// Device class, `"A"` (default), `"B"` or `"C"`.
+    #[serde(default)]
+    pub device_class: Option<String>,
 }
 
 /// Why a session file could not be used.
@@ -116,6 +119,8 @@ impl SessionRecord {
             region,
         )
         .with_fcnt_up(self.fcnt_up);
+        s.class = crate::sync::convert::device_class(self.device_class.as_deref().unwrap_or(""))
+            .map_err(|_| invalid("device_class must be A, B or C"))?;
         if let Some(eui) = self.dev_eui {
             s = s.with_dev_eui(eui);
         }

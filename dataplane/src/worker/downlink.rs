@@ -1,7 +1,9 @@
-//! The class A downlink path of one owner core, around the sans-IO core in
-//! `network::downlink`: after an accepted uplink it schedules the answer, hands the PULL_RESP to
-//! the gateway at the right moment through this core's socket, matches the gateway's TX_ACK
-//! (forwarded from whichever core received it), retries RX2, and tells the application.
+//! The downlink path of one owner core (classes A, B and C), around the sans-IO core in
+//! `network::downlink`: after an accepted uplink it schedules the class A answer; for class B
+//! and C devices it also schedules queued downlinks in ping slots or at once on RX2 parameters
+//! ([`class_bc`]); it hands each PULL_RESP to the gateway at the right moment through this
+//! core's socket, matches the gateway's TX_ACK (forwarded from whichever core received it),
+//! retries RX2, and tells the application.
 //!
 //! # When a PULL_RESP leaves
 //! By default at once, as soon as the frame is scheduled (the dedup window has just closed, so
@@ -57,6 +59,10 @@ use shared::semtech_udp::{ProtocolVersion, TX_ERRORS, Token, TxError};
 use std::collections::HashMap;
 use std::time::Duration;
 
+#[path = "downlink_class_bc.rs"]
+pub mod class_bc;
+pub use class_bc::{ClassBcConfig, ClassBcStats};
+
 /// Settings of the downlink path.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DownlinkConfig {
@@ -91,6 +97,8 @@ enum Due {
     HandOver(u16),
     /// The TX_ACK for this token did not come.
     AckTimeout(u16),
+    /// A class B/C task (wake a device's queue, give up waiting for an ACK).
+    ClassBc(u32),
 }
 
 /// A downlink between scheduling and its TX_ACK.
@@ -129,6 +137,7 @@ pub struct DownlinkDriver {
     buf: Vec<u8>,
     /// Downlinks handed over to Basic Station gateways, with their connection's core.
     station_out: Vec<(u16, StationDown)>,
+    bc: class_bc::ClassBc,
     /// This core's downlink counters.
     pub stats: DownlinkStats,
     /// This core's join-accepts.
@@ -157,6 +166,7 @@ impl DownlinkDriver {
             receptions: Vec::new(),
             buf: Vec::with_capacity(512),
             station_out: Vec::new(),
+            bc: class_bc::ClassBc::default(),
             stats: DownlinkStats::default(),
             join_accepts: JoinAcceptCounts::default(),
             mac_stats: MacStats::default(),
@@ -213,6 +223,7 @@ impl DownlinkDriver {
                     if let Some(item) = s.queue.iter().find(|i| i.id == id) {
                         events.publish(ApplicationEvent::DownlinkQueued(event_of(s, item, None)));
                     }
+                    self.wake_class_bc(s);
                     Ok(id.0)
                 }
                 Err(e) => Err(PushError::Queue(e)),
@@ -249,6 +260,7 @@ impl DownlinkDriver {
             publish_ack(session, ack, events);
         }
         let mac_owes = self.mac_uplink(session);
+        self.remember_uplink(session);
         if !up.confirmed && session.queue.is_empty() && !up.adr_ack_req && !mac_owes {
             return;
         }
@@ -472,7 +484,10 @@ impl DownlinkDriver {
         }
         let session = sessions.get_by_device_id_mut(&application_id, &device_id);
         match (outcome, session) {
-            (TxAckOutcome::Sent(d), Some(s)) => self.sent(s, &d, events),
+            (TxAckOutcome::Sent(d), Some(s)) => {
+                self.sent(s, &d, events);
+                self.after_class_bc_sent(now, s, &d);
+            }
             (TxAckOutcome::RetryRx2(d), _) => {
                 self.stats.retried += 1;
                 self.stats.scheduled[1] += 1;
@@ -507,6 +522,9 @@ impl DownlinkDriver {
         sessions: &mut SessionTable,
         events: &mut impl EventSink,
     ) {
+        // Class B/C devices woken by a push or an uplink: their frames' hand-over timers are due
+        // at once and fire in the loop below.
+        self.poll_class_bc(now, sessions, events);
         while let Some(expired) = self.timers.poll(now.0) {
             match expired.value {
                 Due::HandOver(token) => self.hand_over(now, token, out, sessions, events),
@@ -520,6 +538,7 @@ impl DownlinkDriver {
                         None => self.stats.fail(FailLabel::TxAckTimeout),
                     }
                 }
+                Due::ClassBc(id) => self.on_class_bc_timer(now, id, sessions, events),
             }
         }
     }

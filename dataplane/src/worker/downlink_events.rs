@@ -5,9 +5,7 @@
 use crate::application::event::{ApplicationDownlink, ApplicationEvent, DownlinkTx};
 use crate::metrics::downlink::{FailLabel, SkipLabel};
 use crate::network::Session;
-use crate::network::downlink::{
-    AckEvent, FailureReason, NoDownlink, QueueItem, ScheduledDownlink, Window,
-};
+use crate::network::downlink::{AckEvent, FailureReason, NoDownlink, QueueItem, ScheduledDownlink};
 use crate::worker::EventSink;
 
 pub(super) fn event_of(s: &Session, item: &QueueItem, fcnt: Option<u32>) -> ApplicationDownlink {
@@ -28,10 +26,7 @@ pub(super) fn event_of(s: &Session, item: &QueueItem, fcnt: Option<u32>) -> Appl
 pub(super) fn tx_of(d: &ScheduledDownlink) -> DownlinkTx {
     DownlinkTx {
         gateway_eui: d.slot.gateway,
-        window: match d.slot.window {
-            Window::Rx1 => "rx1",
-            Window::Rx2 => "rx2",
-        },
+        window: d.slot.window.as_str(),
         timestamp_us: d.slot.tmst,
         frequency_hz: d.slot.frequency_hz,
         data_rate: d.slot.data_rate,

@@ -251,6 +251,7 @@ impl Device {
             nwk_s_enc_key: if v11 { key(2) } else { None },
             app_s_key: key(3),
             fcnt_up,
+            device_class: None,
         }
     }
 

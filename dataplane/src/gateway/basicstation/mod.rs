@@ -32,7 +32,7 @@ pub mod server;
 pub mod stream;
 pub mod traffic;
 
-use crate::network::downlink::{ScheduledDownlink, Window};
+use crate::network::downlink::{ScheduledDownlink, SlotTiming, Window};
 use shared::basicstation::TxWindow;
 use shared::semtech_udp::Payload;
 use shared::types::{DevEui, Eui64};
@@ -59,6 +59,8 @@ pub struct StationDown {
     pub dev_eui: Option<DevEui>,
     /// The window scheduled.
     pub window: Window,
+    /// When the gateway transmits (concentrator time, at once, or a GPS time).
+    pub timing: SlotTiming,
     /// Concentrator time of transmission, low 32 bits (uplink `xtime` + window delay).
     pub tmst: u32,
     /// Data rate and frequency of the scheduled window.
@@ -81,6 +83,7 @@ impl StationDown {
             token,
             dev_eui,
             window: d.slot.window,
+            timing: d.slot.timing,
             tmst: d.slot.tmst,
             tx: window(&d.slot),
             rx2: d.rx2_fallback.as_ref().map(window),

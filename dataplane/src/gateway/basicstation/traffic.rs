@@ -8,7 +8,7 @@
 use super::StationDown;
 use crate::application::event::{RadioSettings, RxMetadata};
 use crate::gateway::{GatewayUplink, TxAck};
-use crate::network::downlink::Window;
+use crate::network::downlink::{SlotTiming, Window};
 use shared::basicstation::{
     BasicStationError, DeviceClass, DnTiming, DownlinkMessage, RadioMeta, RadioPlacement,
     RouterConfig, RouterConfigInput, Upstream, XTime, default_channels, parse_upstream,
@@ -79,6 +79,9 @@ pub enum DownDrop {
     /// No remembered uplink matches the slot's time (too old, or another session).
     #[error("no uplink for the slot's xtime")]
     NoUplink,
+    /// A ping slot without a GPS time (class B needs one).
+    #[error("ping slot without a GPS time")]
+    NoGpsTime,
     /// The message could not be written.
     #[error("encode: {0}")]
     Encode(BasicStationError),
@@ -117,6 +120,14 @@ impl UplinkMemory {
         }
         self.next = (self.next + 1) % MEMORY;
         self.len = (self.len + 1).min(MEMORY);
+    }
+
+    /// The radio context of the newest uplink heard (class B/C downlinks answer no uplink).
+    pub fn latest_rctx(&self) -> Option<i64> {
+        (self.len > 0)
+            .then(|| self.ring.get((self.next + MEMORY - 1) % MEMORY))
+            .flatten()
+            .map(|h| h.rctx)
     }
 
     /// The uplink a slot at concentrator time `tmst` in `window` answers: `(xtime, rctx,
@@ -287,36 +298,62 @@ impl TrafficSession {
         }))
     }
 
-    /// Writes the class A `dnmsg` for `d` (RX1 with RX2 as the station's fallback, or RX2
-    /// alone) into `out`.
+    /// Writes the `dnmsg` for `d` into `out`: class A (RX1 with RX2 as the station's fallback,
+    /// or RX2 alone, relative to the uplink's `xtime`), class C (RX2 parameters, `xtime` 0: as
+    /// soon as possible) or class B (a ping slot at an absolute GPS time).
     pub fn dnmsg(
         &self,
         d: &StationDown,
         now_unix_us: i64,
         out: &mut Vec<u8>,
     ) -> Result<(), DownDrop> {
-        let (xtime, rctx, rx_delay) = self
-            .memory
-            .find(d.tmst, d.window)
-            .ok_or(DownDrop::NoUplink)?;
-        let (rx1, rx2) = match d.window {
-            Window::Rx1 => (Some(d.tx), d.rx2),
-            Window::Rx2 => (None, Some(d.tx)),
+        let (device_class, rctx, timing) = match (d.window, d.timing) {
+            (Window::Rx1 | Window::Rx2, _) => {
+                let (xtime, rctx, rx_delay) = self
+                    .memory
+                    .find(d.tmst, d.window)
+                    .ok_or(DownDrop::NoUplink)?;
+                let (rx1, rx2) = if d.window == Window::Rx1 {
+                    (Some(d.tx), d.rx2)
+                } else {
+                    (None, Some(d.tx))
+                };
+                let timing = DnTiming::Windows {
+                    xtime: XTime(xtime),
+                    rx_delay,
+                    rx1,
+                    rx2,
+                };
+                (DeviceClass::A, Some(rctx), timing)
+            }
+            (Window::PingSlot, SlotTiming::Gps(us)) => {
+                let gpstime = i64::try_from(us).map_err(|_| DownDrop::NoGpsTime)?;
+                let timing = DnTiming::Absolute {
+                    gpstime,
+                    window: d.tx,
+                };
+                (DeviceClass::B, self.memory.latest_rctx(), timing)
+            }
+            (Window::PingSlot, _) => return Err(DownDrop::NoGpsTime),
+            (Window::ClassC, _) => {
+                let timing = DnTiming::Windows {
+                    xtime: XTime(0),
+                    rx_delay: 1,
+                    rx1: None,
+                    rx2: Some(d.tx),
+                };
+                (DeviceClass::C, self.memory.latest_rctx(), timing)
+            }
         };
         DownlinkMessage {
             dev_eui: d.dev_eui.unwrap_or_default(),
-            device_class: DeviceClass::A,
+            device_class,
             diid: i64::from(d.token),
             pdu: d.pdu,
             priority: None,
-            rctx: Some(rctx),
+            rctx,
             mux_time: Some(unix_micros_to_secs(now_unix_us)),
-            timing: DnTiming::Windows {
-                xtime: XTime(xtime),
-                rx_delay,
-                rx1,
-                rx2,
-            },
+            timing,
         }
         .emit(out)
         .map_err(DownDrop::Encode)

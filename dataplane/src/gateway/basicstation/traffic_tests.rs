@@ -139,6 +139,7 @@ fn down(window: Window, tmst: u32) -> StationDown {
         token: 7,
         dev_eui: Some(shared::types::DevEui::from_u64(0x70B3_D57E_D000_0001)),
         window,
+        timing: SlotTiming::Concentrator,
         tmst,
         tx: shared::basicstation::TxWindow {
             dr: 5,
@@ -226,6 +227,84 @@ fn dnmsg_echoes_the_uplink_xtime_and_rctx_with_rx_delay() {
             "{name}"
         );
     }
+}
+
+#[test]
+fn class_c_and_class_b_dnmsg_carry_their_class_and_timing() {
+    let mut s = session();
+    assert_eq!(
+        s.dnmsg(
+            &StationDown {
+                timing: SlotTiming::Gps(1),
+                ..down(Window::PingSlot, 0)
+            },
+            NOW_US,
+            &mut Vec::new()
+        )
+        .map(|_| ()),
+        Ok(()),
+        "no uplink is needed for a ping slot"
+    );
+    assert!(
+        s.on_text(updf(XTIME).as_bytes(), NOW_US, &mut Vec::new())
+            .1
+            .is_ok()
+    );
+    let mut out = Vec::new();
+    let c = StationDown {
+        timing: SlotTiming::Immediate,
+        tx: shared::basicstation::TxWindow {
+            dr: 0,
+            freq_hz: 869_525_000,
+        },
+        rx2: None,
+        ..down(Window::ClassC, 0)
+    };
+    s.dnmsg(&c, NOW_US, &mut out).unwrap();
+    let v = json(&out);
+    assert_eq!(v["dC"], 2);
+    assert_eq!(
+        v["xtime"].as_i64().unwrap_or(0),
+        0,
+        "class C: as soon as possible"
+    );
+    assert_eq!(v["rctx"], 1, "the radio that heard the device last");
+    assert_eq!(
+        (v["RX2DR"].as_i64(), v["RX2Freq"].as_i64()),
+        (Some(0), Some(869_525_000))
+    );
+    assert_eq!(v["RX1DR"].as_i64(), None);
+
+    out.clear();
+    let gps_us = 1_400_000_000_123_000_u64;
+    let b = StationDown {
+        timing: SlotTiming::Gps(gps_us),
+        tx: shared::basicstation::TxWindow {
+            dr: 3,
+            freq_hz: 869_525_000,
+        },
+        rx2: None,
+        ..down(Window::PingSlot, 0)
+    };
+    s.dnmsg(&b, NOW_US, &mut out).unwrap();
+    let v = json(&out);
+    assert_eq!(v["dC"], 1);
+    assert_eq!(v["gpstime"].as_u64(), Some(gps_us));
+    assert_eq!(
+        (v["DR"].as_i64(), v["Freq"].as_i64()),
+        (Some(3), Some(869_525_000))
+    );
+    assert_eq!(
+        s.dnmsg(
+            &StationDown {
+                timing: SlotTiming::Concentrator,
+                ..b
+            },
+            NOW_US,
+            &mut Vec::new()
+        ),
+        Err(DownDrop::NoGpsTime)
+    );
 }
 
 #[test]

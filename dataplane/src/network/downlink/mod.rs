@@ -1,4 +1,9 @@
-//! Class A downlinks, sans-IO (LoRaWAN 1.0.4 §3.3 "Receive windows", §4; 1.1 §3.3, §4;
+//! Downlinks, sans-IO: class A below; class B ([`class_b`], [`ping_slot`], [`beacon`]) and
+//! class C ([`class_c`]) reuse its frame building, gateway ranking and duty-cycle ledger and
+//! give a [`ScheduledDownlink`] of the same type whose [`SlotTiming`] says how the gateway is
+//! told the time (concentrator `tmst`, immediately, or GPS time).
+//!
+//! Class A downlinks (LoRaWAN 1.0.4 §3.3 "Receive windows", §4; 1.1 §3.3, §4;
 //! RP002-1.0.3 "Receive windows" per region): facts about an accepted uplink and `now` in, a
 //! [`ScheduledDownlink`] (gateway, concentrator `tmst`, frequency, data rate, power, PHYPayload,
 //! window, hand-off deadline) or a typed [`NoDownlink`] out.
@@ -23,20 +28,28 @@
 //! [`airtime`] gives LoRa/FSK time on air for duty-cycle accounting.
 
 pub mod airtime;
+pub mod beacon;
 pub mod build;
 pub mod class_a;
+pub mod class_b;
+pub mod class_c;
 pub mod duty_cycle;
+pub mod ping_slot;
 pub mod queue;
 pub mod schedule;
 pub mod tx_ack;
 pub mod txpk;
 
+pub use beacon::GpsTime;
 pub use build::{BuildError, FCntKind, FrameCounters, FrameSpec, SessionCrypto};
 pub use class_a::{DataDownlinkInput, schedule_data_downlink, schedule_join_accept};
+pub use class_b::{ClassBInput, PingSlotSettings, schedule_class_b};
+pub use class_c::{ClassCInput, ClassCWait, schedule_class_c};
 pub use duty_cycle::{DutyCycle, DutyCycleConfig, DutyCycleError};
 pub use queue::{DownlinkId, DownlinkQueue, QueueError, QueueItem};
 pub use schedule::{
-    Reception, RxSettings, ScheduleConfig, Slot, UplinkFacts, UplinkKind, Window, WindowParams,
+    Reception, RxSettings, ScheduleConfig, Slot, SlotTiming, UplinkFacts, UplinkKind, Window,
+    WindowParams,
 };
 pub use tx_ack::{AckEvent, ConfirmedTracker, FailureReason, TxAckOutcome, handle_tx_ack};
 pub use txpk::{emit_pull_resp, to_txpk};
@@ -93,6 +106,12 @@ pub enum NoDownlink {
     /// The frame could not be built (counter exhausted, MAC too long, no AppSKey, too large).
     #[error("frame: {0}")]
     Build(#[from] BuildError),
+    /// Class B: none of the gateways that heard the device keeps GPS time.
+    #[error("no gateway with GPS time for a ping slot")]
+    NoGpsGateway,
+    /// Class B: no ping slot (periodicity above 7, no ping-slot channel in the region).
+    #[error("no ping slot")]
+    NoPingSlot,
 }
 
 impl NoDownlink {
@@ -105,6 +124,8 @@ impl NoDownlink {
             Self::TooLate => "too_late",
             Self::DutyCycle => "duty_cycle",
             Self::Build(e) => e.label(),
+            Self::NoGpsGateway => "no_gps_gateway",
+            Self::NoPingSlot => "no_ping_slot",
         }
     }
 }

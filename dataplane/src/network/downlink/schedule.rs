@@ -47,13 +47,43 @@ impl Default for ScheduleConfig {
     }
 }
 
-/// Which class A receive window.
+/// Which receive window or slot a downlink goes out in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Window {
     /// The first receive window.
     Rx1,
     /// The second receive window.
     Rx2,
+    /// Class C: RX2 parameters, any time outside the class A windows.
+    ClassC,
+    /// Class B: a ping slot.
+    PingSlot,
+}
+
+impl Window {
+    /// The label of events and logs (`rx1`, `rx2`, `class_c`, `ping_slot`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Rx1 => "rx1",
+            Self::Rx2 => "rx2",
+            Self::ClassC => "class_c",
+            Self::PingSlot => "ping_slot",
+        }
+    }
+}
+
+/// When the gateway transmits: how the egress (Semtech UDP `txpk`, Basic Station `dnmsg`)
+/// writes the slot's time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SlotTiming {
+    /// At [`Slot::tmst`] on the gateway's concentrator clock (class A; UDP `tmst`, Basic
+    /// Station `xtime` + RxDelay).
+    Concentrator,
+    /// As soon as possible (class C; UDP `imme`, Basic Station class C with `xtime` 0 on RX2).
+    Immediate,
+    /// At this GPS time in µs since 1980-01-06 (class B; UDP `tmms` in ms, Basic Station
+    /// `gpstime` in µs).
+    Gps(u64),
 }
 
 /// What kind of uplink the downlink answers.
@@ -184,8 +214,10 @@ pub struct Slot {
     pub window: Window,
     /// The transmitting gateway.
     pub gateway: Eui64,
-    /// Concentrator time to transmit at.
+    /// Concentrator time to transmit at (meaningful with [`SlotTiming::Concentrator`]).
     pub tmst: u32,
+    /// How the transmit time is given to the gateway.
+    pub timing: SlotTiming,
     /// Frequency in Hz.
     pub frequency_hz: u32,
     /// Data-rate index.
@@ -243,7 +275,8 @@ pub fn windows(
     (rx1, rx2)
 }
 
-fn params(
+/// One window's parameters at data rate `dr` on `frequency_hz` (downlink DR, M known).
+pub fn params(
     band: &Band,
     window: Window,
     delay: Duration,
@@ -329,6 +362,7 @@ pub fn slot(
         window: w.window,
         gateway: r.gateway,
         tmst: r.tmst.wrapping_add(delay_us as u32),
+        timing: SlotTiming::Concentrator,
         frequency_hz: w.frequency_hz,
         data_rate: w.data_rate,
         modulation: w.modulation,
@@ -375,7 +409,7 @@ pub fn select(
                             .iter()
                             .find(|c| c.window == Window::Rx2)
                             .and_then(|c| slot(cfg, facts, r, c, phy_len)),
-                        Window::Rx2 => None,
+                        _ => None,
                     };
                     return Ok((s, fallback));
                 }

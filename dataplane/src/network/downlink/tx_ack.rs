@@ -147,4 +147,12 @@ impl ConfirmedTracker {
     pub fn pending(&self) -> Option<(DownlinkId, u32)> {
         self.pending
     }
+
+    /// Gives up waiting for the ACK of the downlink with `fcnt` (class B/C ACK timeout):
+    /// reported not acknowledged; `None` if it was answered or replaced meanwhile.
+    pub fn expire(&mut self, fcnt: u32) -> Option<AckEvent> {
+        let (id, f) = self.pending.filter(|(_, f)| *f == fcnt)?;
+        self.pending = None;
+        Some(AckEvent::Nacked { id, fcnt: f })
+    }
 }

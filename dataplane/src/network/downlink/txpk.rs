@@ -1,11 +1,14 @@
 //! A [`ScheduledDownlink`] as the Semtech UDP PULL_RESP `txpk` (PROTOCOL.TXT v2 §6): `tmst`
-//! timing, `freq`, `rfch` 0 (the TX-capable chain of SX1301/SX1302 reference designs, as The
+//! timing for class A, `imme` for class C and `tmms` (GPS ms) for class B, as The Things Stack
+//! writes them (`pkg/ttnpb/udp/translation.go`: `tmms` when an absolute time is known, `imme`
+//! when neither it nor a concentrator timestamp is), `freq`, `rfch` 0 (the TX-capable chain of SX1301/SX1302 reference designs, as The
 //! Things Stack and ChirpStack send), `powe`, LoRa `datr`/`codr` 4/5 with `ipol` true, or FSK
 //! `datr` with `fdev` (25 kHz for LoRaWAN's 50 kbit/s GFSK, RP002-1.0.3), and `ncrc` true
 //! (LoRaWAN downlinks carry no PHY CRC, 1.0.4 §3.1). `ipol` is always written (false for FSK):
 //! strict parsers such as the `semtech-udp` crate require it.
 
 use super::ScheduledDownlink;
+use super::schedule::SlotTiming;
 use shared::region::Modulation;
 use shared::semtech_udp::{
     CodingRate, DataRate, Packet, ProtocolVersion, Token, TxPk, TxTiming, UdpError,
@@ -36,7 +39,11 @@ pub fn to_txpk(d: &ScheduledDownlink) -> Option<TxPk> {
         Modulation::LrFhss { .. } => return None,
     };
     Some(TxPk {
-        timing: TxTiming::Tmst(s.tmst),
+        timing: match s.timing {
+            SlotTiming::Concentrator => TxTiming::Tmst(s.tmst),
+            SlotTiming::Immediate => TxTiming::Immediate,
+            SlotTiming::Gps(us) => TxTiming::Tmms(us / 1000),
+        },
         freq_hz: u64::from(s.frequency_hz),
         rfch: 0,
         powe: Some(s.power_dbm),
