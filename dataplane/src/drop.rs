@@ -82,11 +82,17 @@ pub enum DropReason {
     /// answer) is full.
     #[error("join queue full")]
     JoinQueueFull,
+    /// A rejoin-request of type 0 or 2 names a DevEUI with no LoRaWAN 1.1 session here.
+    #[error("rejoin-request without a session")]
+    RejoinNoSession,
+    /// A rejoin-request of type 0 or 2 whose RJcount0 is not above the last accepted.
+    #[error("rejoin-request replayed")]
+    RejoinReplay,
 }
 
 impl DropReason {
     /// Every reason, in declaration order (also the counter index order).
-    pub const ALL: [DropReason; 19] = [
+    pub const ALL: [DropReason; 21] = [
         Self::UnknownGateway,
         Self::CrcFailed,
         Self::UnexpectedPacket,
@@ -106,6 +112,8 @@ impl DropReason {
         Self::UnknownChannel,
         Self::NoJoinServer,
         Self::JoinQueueFull,
+        Self::RejoinNoSession,
+        Self::RejoinReplay,
     ];
 
     /// Number of reasons.
@@ -133,6 +141,8 @@ impl DropReason {
             Self::UnknownChannel => "unknown_channel",
             Self::NoJoinServer => "no_join_server",
             Self::JoinQueueFull => "join_queue_full",
+            Self::RejoinNoSession => "rejoin_no_session",
+            Self::RejoinReplay => "rejoin_replay",
         }
     }
 

@@ -330,7 +330,8 @@ pub fn start(
                     .ok_or("push ring")?;
                 let link = join_links.lock().ok().and_then(|mut l| l[i].take());
                 let mut joins = JoinDriver::new(i, network_config.dedup, link)
-                    .with_metrics(join_metrics.clone());
+                    .with_metrics(join_metrics.clone())
+                    .with_cores(n);
                 joins.set_registry(registry.clone());
                 let mut owner = NetworkOwner::new(core, publisher)
                     .with_joins(joins)

@@ -12,6 +12,7 @@ pub mod downlink;
 mod downlink_events;
 pub mod join;
 pub mod persist;
+pub mod rejoin;
 mod router;
 
 pub use router::{OwnerCore, Router, RouterStats, join_owner_of, owner_of};
@@ -266,6 +267,20 @@ impl<E: EventSink> NetworkOwner<E> {
         &mut self.core
     }
 
+    /// Installs the rejoin session `up` is the first uplink under, if any (`rejoin.rs`).
+    fn switch_pending(&mut self, clock: Instant, up: &GatewayUplink) {
+        let phy = up.phy_payload.as_slice();
+        let Some(session) = self.joins.rejoins.take_switch(phy, &up.settings) else {
+            return;
+        };
+        let (app, dev) = (session.application_id.clone(), session.device_id.clone());
+        if join::install(&mut self.core, self.durable.as_mut(), session).is_err() {
+            self.joins.sessions_refused += 1;
+            return;
+        }
+        self.joins.switched(&app, &dev, clock);
+    }
+
     fn micros(&self, now: Instant) -> Micros {
         Micros(
             u64::try_from(now.saturating_duration_since(self.epoch).as_micros())
@@ -276,6 +291,7 @@ impl<E: EventSink> NetworkOwner<E> {
 
 impl<E: EventSink> OwnerCore for NetworkOwner<E> {
     fn handle(&mut self, now: Instant, up: GatewayUplink) {
+        let clock = now;
         let unix_ms = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as u64);
@@ -294,6 +310,13 @@ impl<E: EventSink> OwnerCore for NetworkOwner<E> {
         }
         // Class B: which gateways keep GPS time.
         self.downlink.note_gateway_time(&up.rx);
+        if mtype == Some(MType::RejoinRequest) {
+            self.joins.offer_rejoin(now, up, self.core.sessions());
+            return;
+        }
+        if self.joins.rejoins.has_pending() {
+            self.switch_pending(clock, &up);
+        }
         // Refusals are counted by the core, by reason.
         let _ = self
             .core
@@ -346,8 +369,13 @@ impl<E: EventSink> OwnerCore for NetworkOwner<E> {
                     .push(msg, self.core.sessions_mut(), &mut self.events);
             }
         }
-        self.joins
-            .on_turn(at, now, &mut self.downlink, &mut self.core);
+        self.joins.on_turn(
+            at,
+            now,
+            &mut self.downlink,
+            &mut self.core,
+            self.durable.as_mut(),
+        );
         while let Some(outcome) = self.core.poll(at) {
             // The accepted FCntUp is journaled before anything leaves for this uplink.
             let seq = match (&mut self.durable, &outcome) {
@@ -463,11 +491,19 @@ impl<E: EventSink> Worker<E> {
                 }
                 mut other => {
                     let owner = self.ingress.sink_mut().owner_mut();
-                    // A pushed session never goes below the counters journaled for it.
+                    if owner.joins.rejoins.absorbs(&mut other) {
+                        continue;
+                    }
+                    // A pushed session never goes below the counters journaled for it, unless
+                    // it replaces one with other keys: then it starts over.
                     if let (ControlMsg::Upsert { session, .. }, Some(d)) =
-                        (&mut other, owner.durable.as_ref())
+                        (&mut other, owner.durable.as_mut())
                     {
-                        d.raise(session);
+                        if rejoin::starts_over(owner.core.sessions(), session) {
+                            d.start_session(persist::key_of(session));
+                        } else {
+                            d.raise(session);
+                        }
                     }
                     if let Err(e) = apply_session(owner.core_mut(), other) {
                         self.sessions_refused += 1;

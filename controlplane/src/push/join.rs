@@ -3,14 +3,18 @@
 //! commits the device's nonce state by compare-and-set before anything leaves (two nodes racing
 //! on one request cannot both get an accept). The new session is stored on the device, wrapped
 //! under the KEK of its root keys, so the watch pushes it to every node; the node that asked
-//! gets it in the answer too, so the accept and the session arrive together.
+//! gets it in the answer too, so the accept and the session arrive together. Rejoin-requests
+//! take the same steps from `rejoin.rs`.
 
 use super::PlaneService;
 use super::records;
-use crate::join::{JoinDevice, JoinError, JoinReqType, NwkSessionKeys, RxSettings, identify};
+use crate::join::{
+    JoinAccepted, JoinDevice, JoinError, JoinReqType, JoinState, NwkSessionKeys, RxSettings,
+    identify,
+};
 use crate::store::{StoreError, model};
 use shared::api;
-use shared::types::MacVersion;
+use shared::types::{Aes128Key, DevEui, JoinEui, MacVersion};
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::{SystemTime, UNIX_EPOCH};
 use tonic::Status;
@@ -18,7 +22,7 @@ use tonic::Status;
 /// How often a join retries after losing a compare-and-set race.
 const CAS_TRIES: usize = 4;
 
-fn store_status(e: StoreError) -> Status {
+pub(super) fn store_status(e: StoreError) -> Status {
     match e {
         StoreError::NotFound { .. } => Status::not_found(e.to_string()),
         StoreError::Invalid { .. } => Status::invalid_argument(e.to_string()),
@@ -27,7 +31,7 @@ fn store_status(e: StoreError) -> Status {
     }
 }
 
-fn join_status(e: &JoinError) -> Status {
+pub(super) fn join_status(e: &JoinError) -> Status {
     let msg = format!("{}: {e}", e.reason());
     match e {
         JoinError::Frame(_) => Status::invalid_argument(msg),
@@ -69,27 +73,37 @@ impl PlaneService {
     async fn join_inner(&self, req: api::JoinRequest) -> Result<api::JoinResponse, Status> {
         let ids = identify(&req.phy_payload).map_err(|e| join_status(&e))?;
         if ids.kind != JoinReqType::Join {
-            // Rejoin types 0/2 need the Network Server's session context; not routed here yet.
-            return Err(Status::unimplemented("rejoin-requests are not served yet"));
+            return self.rejoin(req, ids).await;
         }
         let join_eui = ids
             .join_eui
             .ok_or_else(|| Status::invalid_argument("no JoinEUI"))?;
-        let mut dev = self
+        let dev = self
             .store
             .find_end_device(join_eui, ids.dev_eui)
             .await
             .map_err(store_status)?;
+        let device = self.join_device(&dev)?;
+        let now = now_unix();
+        let accepted = self
+            .commit_nonces(join_eui, ids.dev_eui, |nonces| {
+                self.js
+                    .handle_join_request(now, &req.phy_payload, &device, nonces)
+            })
+            .await?;
+        self.finish(dev, &accepted, now).await
+    }
+
+    /// The Join Server's view of a stored device (root keys unwrapped).
+    pub(super) fn join_device(&self, dev: &model::EndDevice) -> Result<JoinDevice, Status> {
         let root = dev
             .root_keys
-            .clone()
+            .as_ref()
             .ok_or_else(|| Status::failed_precondition("device has no root keys (ABP)"))?;
-        let key = |k: &model::WrappedKey, f| {
-            records::unwrap_key(&self.vault, k, f).map_err(|e| Status::internal(e.to_string()))
-        };
-        let device = JoinDevice {
-            dev_eui: ids.dev_eui,
-            join_eui,
+        let key = |k: &model::WrappedKey, f| self.unwrap(k, f);
+        Ok(JoinDevice {
+            dev_eui: dev.dev_eui,
+            join_eui: dev.join_eui,
             mac_version: mac_version(dev.mac_version),
             root_keys: crate::join::RootKeys {
                 app_key: key(&root.app_key, "app_key")?,
@@ -101,38 +115,65 @@ impl PlaneService {
             },
             frequency_plan_id: dev.frequency_plan_id.clone(),
             rx: RxSettings::default(),
-        };
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64);
+        })
+    }
+
+    /// Unwraps a stored key.
+    pub(super) fn unwrap(
+        &self,
+        k: &model::WrappedKey,
+        field: &'static str,
+    ) -> Result<Aes128Key, Status> {
+        records::unwrap_key(&self.vault, k, field).map_err(|e| Status::internal(e.to_string()))
+    }
+
+    /// Runs `handle` on the device's stored nonce state and commits the state it accepts by
+    /// compare-and-set, retrying a lost race.
+    pub(super) async fn commit_nonces(
+        &self,
+        join_eui: JoinEui,
+        dev_eui: DevEui,
+        handle: impl Fn(&JoinState) -> Result<JoinAccepted, JoinError>,
+    ) -> Result<JoinAccepted, Status> {
         let mut tries = 0;
-        let accepted = loop {
+        loop {
             tries += 1;
             let stored = self
                 .store
-                .get_join_state(join_eui, ids.dev_eui)
+                .get_join_state(join_eui, dev_eui)
                 .await
                 .map_err(store_status)?;
             let (nonces, expected) = match &stored {
                 Some(s) => (s.nonces.clone(), Some(s.version)),
                 None => (Default::default(), None),
             };
-            let accepted = self
-                .js
-                .handle_join_request(now, &req.phy_payload, &device, &nonces)
-                .map_err(|e| join_status(&e))?;
-            let mut next = model::JoinState::new(join_eui, ids.dev_eui);
+            let accepted = handle(&nonces).map_err(|e| join_status(&e))?;
+            let mut next = model::JoinState::new(join_eui, dev_eui);
             next.nonces = accepted.state.clone();
             match self.store.cas_join_state(next, expected).await {
-                Ok(_) => break accepted,
+                Ok(_) => return Ok(accepted),
                 Err(StoreError::Conflict { .. }) if tries < CAS_TRIES => continue,
                 Err(e) => return Err(store_status(e)),
             }
-        };
+        }
+    }
+
+    /// Stores the accepted session on the device (the watch pushes it) and answers with the
+    /// join-accept and the session.
+    pub(super) async fn finish(
+        &self,
+        mut dev: model::EndDevice,
+        accepted: &JoinAccepted,
+        now: i64,
+    ) -> Result<api::JoinResponse, Status> {
         let s = &accepted.session;
-        let label = root.app_key.kek_label.as_str();
+        let label = dev
+            .root_keys
+            .as_ref()
+            .map(|r| r.app_key.kek_label.clone())
+            .unwrap_or_default();
         let wrap = |k| {
-            records::wrap_key(&self.vault, k, label).map_err(|e| Status::internal(e.to_string()))
+            records::wrap_key(&self.vault, k, &label).map_err(|e| Status::internal(e.to_string()))
         };
         let (f, sn, e) = match &s.nwk_keys {
             NwkSessionKeys::V1_0 { nwk_s_key } => (wrap(nwk_s_key)?, None, None),
@@ -174,4 +215,11 @@ impl PlaneService {
             join_accept_delay1_s: s.region.band().timing.join_accept_delay1_ms / 1000,
         })
     }
+}
+
+/// Seconds since the Unix epoch.
+pub(super) fn now_unix() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }

@@ -8,6 +8,7 @@
 
 pub mod join;
 pub mod records;
+mod rejoin;
 pub mod watch;
 
 use crate::join::{JoinServer, KeyVault};

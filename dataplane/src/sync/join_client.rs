@@ -16,6 +16,10 @@
 //!   every other core [`JoinAnswer::Remove`] for the device's previous session. The watch
 //!   pushes the same session later; the core sees the same DevAddr and keys and keeps its
 //!   counters (`sync::control::apply_session`).
+//! - A rejoin's session instead goes to its owner as [`JoinAnswer::InstallPending`] and every
+//!   other core gets [`JoinAnswer::Hold`]: the old session keeps serving until the device's
+//!   first uplink under the new one, when the owner sends [`JobKind::Switched`] and this task
+//!   tells the other cores to [`JoinAnswer::Remove`] the old one (`worker::rejoin`).
 //!
 //! Refusals are counted by gRPC code (`not_found`: unknown device, `already_exists`: DevNonce
 //! replayed, `unauthenticated`: MIC mismatch, `deadline_exceeded`: timeout, ...).
@@ -57,6 +61,24 @@ pub struct JoinJob {
     pub request: api::JoinRequest,
     /// When the core queued it (the timeout counts from here).
     pub queued_at: Instant,
+    /// A request for the Join Server, or a note between cores.
+    pub kind: JobKind,
+}
+
+/// What a [`JoinJob`] asks of the task.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum JobKind {
+    /// Call `Join` with the request (a join-request or a rejoin-request).
+    #[default]
+    Request,
+    /// The device's rejoin session took over on the job's core: the other cores drop the old
+    /// session (no call; `request` is empty).
+    Switched {
+        /// Application id.
+        application_id: String,
+        /// Device id.
+        device_id: String,
+    },
 }
 
 /// What comes back to a core.
@@ -82,6 +104,17 @@ pub enum JoinAnswer {
     },
     /// Install a joined session (this core owns its DevAddr).
     Install(Box<Session>),
+    /// Keep a rejoin's session pending until the device's first uplink under it (this core
+    /// owns its DevAddr).
+    InstallPending(Box<Session>),
+    /// Keep the device's current session serving until its rejoin session takes over (the
+    /// watch's removal of it waits).
+    Hold {
+        /// Application id.
+        application_id: String,
+        /// Device id.
+        device_id: String,
+    },
     /// Remove a device's previous session (its new DevAddr belongs to another core).
     Remove {
         /// Application id.
@@ -144,6 +177,9 @@ const CODES: [&str; 17] = [
     "data_loss",
     "unauthenticated",
 ];
+
+/// MType of a rejoin-request (LoRaWAN 1.1 §4.2.1).
+const REJOIN_MTYPE: u8 = 0b110;
 
 /// Refusal reasons: the gRPC codes, then an answer the node could not use.
 const INVALID_ANSWER: usize = CODES.len();
@@ -311,6 +347,20 @@ pub async fn run(
                 None => break,
             },
         };
+        if let JobKind::Switched {
+            application_id,
+            device_id,
+        } = &job.kind
+        {
+            for c in (0..answers.cores()).filter(|c| *c != job.core) {
+                let remove = JoinAnswer::Remove {
+                    application_id: application_id.clone(),
+                    device_id: device_id.clone(),
+                };
+                answers.send(c, remove, &metrics);
+            }
+            continue;
+        }
         let permit = tokio::select! {
             _ = &mut stop => break,
             p = permits.clone().acquire_owned() => match p {
@@ -336,6 +386,7 @@ async fn call(
     metrics: &JoinMetrics,
 ) {
     let (core, id) = (job.core, job.id);
+    let rejoin = job.request.phy_payload.first().map(|b| b >> 5) == Some(REJOIN_MTYPE);
     let refuse = |index: usize| {
         metrics.refuse(index);
         answers.send(core, JoinAnswer::Refused { id }, metrics);
@@ -366,13 +417,24 @@ async fn call(
     let (application_id, device_id) = (session.application_id.clone(), session.device_id.clone());
     let region = session.region;
     for c in (0..cores).filter(|c| *c != owner) {
-        let remove = JoinAnswer::Remove {
-            application_id: application_id.clone(),
-            device_id: device_id.clone(),
+        let (application_id, device_id) = (application_id.clone(), device_id.clone());
+        let other = match rejoin {
+            true => JoinAnswer::Hold {
+                application_id,
+                device_id,
+            },
+            false => JoinAnswer::Remove {
+                application_id,
+                device_id,
+            },
         };
-        answers.send(c, remove, metrics);
+        answers.send(c, other, metrics);
     }
-    answers.send(owner, JoinAnswer::Install(Box::new(session)), metrics);
+    let install = match rejoin {
+        true => JoinAnswer::InstallPending(Box::new(session)),
+        false => JoinAnswer::Install(Box::new(session)),
+    };
+    answers.send(owner, install, metrics);
     let accepted = JoinAnswer::Accepted {
         id,
         join_accept: response.join_accept,
@@ -462,6 +524,7 @@ mod tests {
             id,
             request: api::JoinRequest::default(),
             queued_at: Instant::now(),
+            kind: JobKind::Request,
         };
         links[0].jobs.try_send(job(0, 7)).unwrap();
         links[1].jobs.try_send(job(1, 8)).unwrap();

@@ -14,9 +14,19 @@
 //!    session whose DevAddr this core owns is installed at once; the device's previous session
 //!    is removed from the cores that do not own the new DevAddr.
 //!
+//! Rejoin-requests (LoRaWAN 1.1 §6.2.4) take the same steps: [`JoinDriver::offer_rejoin`]
+//! keeps the copies of types 0/2 only on the core holding the device's session, which checks
+//! them when their window closes (`rejoin.rs`) and names the device in the request; the
+//! rejoin's session waits pending on its owner core until the device uses it. Every joined
+//! session that replaces one with other keys is journaled as a new session first, so the old
+//! session's counters do not carry over to it.
+//!
 //! A join-request waits here at most [`PENDING_FOR`]: past JOIN_ACCEPT_DELAY2 no window is left.
 
 use super::downlink::{DownlinkDriver, JoinAcceptCounts};
+use super::persist::{Durability, key_of};
+use super::rejoin::Rejoins;
+use super::router::join_owner_of;
 use crate::application::event::{RadioSettings, RxMetadata};
 use crate::drop::DropReason;
 use crate::gateway::GatewayUplink;
@@ -24,10 +34,14 @@ use crate::gateway::registry::GatewayRegistry;
 use crate::network::dedup::{Dedup, DedupConfig, MAX_PHY_LEN};
 use crate::network::downlink::{Reception, UplinkFacts, UplinkKind};
 use crate::network::{Micros, NetworkCore, Now};
+use crate::network::{Session, SessionTable};
 use crate::sync::control::{ControlMsg, apply_session};
-use crate::sync::join_client::{JoinAnswer, JoinCoreStats, JoinJob, JoinLink, JoinMetrics};
+use crate::sync::join_client::{
+    JobKind, JoinAnswer, JoinCoreStats, JoinJob, JoinLink, JoinMetrics,
+};
 use ringbuf::traits::Consumer;
 use shared::api;
+use shared::lorawan::{MType, RejoinRequest, RejoinType};
 use shared::region::Modulation;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -71,6 +85,9 @@ pub struct JoinDriver {
     drops: Drops,
     /// Joined sessions this core could not install (their DevAddr was full).
     pub sessions_refused: u64,
+    cores: usize,
+    /// Rejoin-requests' checks and sessions waiting for their first uplink.
+    pub rejoins: Rejoins,
 }
 
 impl JoinDriver {
@@ -90,7 +107,15 @@ impl JoinDriver {
             skipped: 0,
             drops: Drops::default(),
             sessions_refused: 0,
+            cores: core + 1,
+            rejoins: Rejoins::default(),
         }
+    }
+
+    /// The node runs `cores` cores (which core counts a rejoin-request with no session).
+    pub fn with_cores(mut self, cores: usize) -> Self {
+        self.cores = cores.max(self.core + 1);
+        self
     }
 
     /// Publishes join-accept counters to `metrics`.
@@ -117,6 +142,9 @@ impl JoinDriver {
             (DropReason::JoinQueueFull, d.queue_full),
             (DropReason::DedupLate, d.dedup_late),
             (DropReason::DedupFull, d.dedup_full),
+            (DropReason::MicMismatch, self.rejoins.drops.mic_mismatch),
+            (DropReason::RejoinReplay, self.rejoins.drops.replay),
+            (DropReason::RejoinNoSession, self.rejoins.drops.no_session),
         ]
         .into_iter()
     }
@@ -137,20 +165,57 @@ impl JoinDriver {
         }
     }
 
+    /// Takes one gateway's copy of a rejoin-request: type 1 as a join-request; types 0/2 only
+    /// when this core holds the device's session (`sessions`).
+    pub fn offer_rejoin(&mut self, now: Now, up: GatewayUplink, sessions: &SessionTable) {
+        let Ok(frame) = RejoinRequest::parse(up.phy_payload.as_slice()) else {
+            return;
+        };
+        let dev_eui = frame.dev_eui();
+        if frame.rejoin_type() != RejoinType::Type1 && sessions.get_by_dev_eui(dev_eui).is_none() {
+            if join_owner_of(dev_eui, self.cores) == self.core {
+                self.rejoins.drops.no_session += 1;
+            }
+            return;
+        }
+        self.offer(now, up);
+    }
+
+    /// The device's pending rejoin session took over here: the other cores drop the old one.
+    pub fn switched(&mut self, application_id: &str, device_id: &str, clock: Instant) {
+        self.rejoins.release(application_id, device_id);
+        let Some(link) = &self.link else { return };
+        let job = JoinJob {
+            core: self.core,
+            id: 0,
+            request: api::JoinRequest::default(),
+            queued_at: clock,
+            kind: JobKind::Switched {
+                application_id: application_id.to_owned(),
+                device_id: device_id.to_owned(),
+            },
+        };
+        if link.jobs.try_send(job).is_err() {
+            self.drops.queue_full += 1;
+        }
+    }
+
     /// Sends the join-requests whose window closed by `now`, schedules the accepts that came
-    /// back, installs joined sessions this core owns.
+    /// back, installs joined sessions this core owns (journaling a new session's start in
+    /// `durable` first).
     pub fn on_turn(
         &mut self,
         now: Micros,
         clock: Instant,
         downlink: &mut DownlinkDriver,
         core: &mut NetworkCore,
+        durable: Option<&mut Durability>,
     ) {
         if self.link.is_none() {
             return;
         }
-        self.send_closed(now, clock);
-        self.take_answers(now, downlink, core);
+        self.send_closed(now, clock, core.sessions());
+        self.take_answers(now, downlink, core, durable);
         if !self.pending.is_empty() {
             let before = self.pending.len();
             self.pending
@@ -160,13 +225,26 @@ impl JoinDriver {
         self.publish(downlink.join_accepts);
     }
 
-    fn send_closed(&mut self, now: Micros, clock: Instant) {
+    fn send_closed(&mut self, now: Micros, clock: Instant, sessions: &SessionTable) {
         while let Some(closed) = self.dedup.poll(now, &mut self.scratch) {
             let Some(link) = &self.link else { return };
             let phy = self.scratch.get(..closed.len).unwrap_or_default().to_vec();
             if self.pending.len() >= MAX_PENDING {
                 self.drops.queue_full += 1;
                 continue;
+            }
+            let mut device = None;
+            if phy.first().map(|b| MType::from_bits(b >> 5)) == Some(MType::RejoinRequest) {
+                let Ok(frame) = RejoinRequest::parse(&phy) else {
+                    continue;
+                };
+                if frame.rejoin_type() != RejoinType::Type1 {
+                    let owner_here = join_owner_of(frame.dev_eui(), self.cores) == self.core;
+                    match self.rejoins.check_0_2(&frame, sessions, owner_here) {
+                        Ok(d) => device = Some(d),
+                        Err(_) => continue,
+                    }
+                }
             }
             let region = closed
                 .rx
@@ -182,8 +260,10 @@ impl JoinDriver {
                     region,
                     net_id: Vec::new(),
                     received_at_ms: closed.received_at_ms,
+                    device,
                 },
                 queued_at: clock,
+                kind: JobKind::Request,
             };
             if link.jobs.try_send(job).is_err() {
                 self.drops.queue_full += 1;
@@ -200,7 +280,13 @@ impl JoinDriver {
         }
     }
 
-    fn take_answers(&mut self, now: Micros, downlink: &mut DownlinkDriver, core: &mut NetworkCore) {
+    fn take_answers(
+        &mut self,
+        now: Micros,
+        downlink: &mut DownlinkDriver,
+        core: &mut NetworkCore,
+        mut durable: Option<&mut Durability>,
+    ) {
         let Some(link) = &mut self.link else { return };
         let answers: Vec<JoinAnswer> = link.answers.pop_iter().take(256).collect();
         for a in answers {
@@ -233,19 +319,20 @@ impl JoinDriver {
                     }
                 }
                 JoinAnswer::Install(session) => {
-                    let msg = ControlMsg::Upsert {
-                        session,
-                        continues: false,
-                    };
-                    if let Err(e) = apply_session(core, msg) {
+                    if install(core, durable.as_deref_mut(), session).is_err() {
                         self.sessions_refused += 1;
-                        tracing::warn!(error = %e, "joined session refused");
                     }
                 }
+                JoinAnswer::InstallPending(session) => self.rejoins.add_pending(session),
+                JoinAnswer::Hold {
+                    application_id,
+                    device_id,
+                } => self.rejoins.hold(application_id, device_id),
                 JoinAnswer::Remove {
                     application_id,
                     device_id,
                 } => {
+                    self.rejoins.release(&application_id, &device_id);
                     core.sessions_mut()
                         .remove_by_device_id(&application_id, &device_id);
                 }
@@ -267,6 +354,30 @@ impl JoinDriver {
             self.published = stats;
         }
     }
+}
+
+/// Installs a joined session on `core`; one that replaces a session with other keys (or none)
+/// is journaled as a new session first, so no counter journaled for the same (DevAddr, DevEUI)
+/// is raised into it.
+pub fn install(
+    core: &mut NetworkCore,
+    durable: Option<&mut Durability>,
+    session: Box<Session>,
+) -> Result<(), String> {
+    let running_same = core
+        .sessions()
+        .get_by_device_id(&session.application_id, &session.device_id)
+        .is_some_and(|r| r.dev_addr == session.dev_addr && r.keys.same_network_keys(&session.keys));
+    if let Some(d) = durable
+        && !running_same
+    {
+        d.start_session(key_of(&session));
+    }
+    let msg = ControlMsg::Upsert {
+        session,
+        continues: false,
+    };
+    apply_session(core, msg).inspect_err(|e| tracing::warn!(error = %e, "joined session refused"))
 }
 
 /// Schedules the join-accept `phy` on the receptions of pending join-request `p`.
@@ -389,6 +500,7 @@ mod tests {
                 Instant::now(),
                 &mut self.downlink,
                 &mut self.core,
+                None,
             );
         }
     }
@@ -475,5 +587,47 @@ mod tests {
         assert!(r.ends.answers[0].try_push(remove).is_ok());
         r.turn(301);
         assert!(r.core.sessions().get_by_device_id("app", "dev").is_none());
+    }
+
+    #[test]
+    fn a_rejoin_onto_the_same_dev_addr_and_dev_eui_starts_over_in_the_journal() {
+        use crate::persist::{Journal, JournalConfig, SessionStates};
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::open(
+            dir.path(),
+            0,
+            JournalConfig::default(),
+            SessionStates::default(),
+        )
+        .unwrap();
+        let mut d = Durability::new(journal);
+        let mut core = NetworkCore::new(NetworkConfig::default());
+        let joined = |key: u8| {
+            let k = shared::types::Aes128Key::from_bytes([key; 16]);
+            let s = crate::network::Session::new(
+                shared::types::DevAddr::from_u32(0x2601_0002),
+                "app",
+                "dev",
+                crate::network::LorawanVersion::V1_0,
+                crate::network::SessionKeys::v1_0(&k, Some(&k)),
+                RegionId::Eu868,
+            );
+            Box::new(s.with_dev_eui(shared::types::DevEui::from_u64(0x70B3_D500_0000_0F06)))
+        };
+        install(&mut core, Some(&mut d), joined(1)).unwrap();
+        let key = key_of(&joined(1));
+        d.accepted(key, 1000).expect("journaled");
+        // The same session installed again (the watch's push, the join answer) continues.
+        install(&mut core, Some(&mut d), joined(1)).unwrap();
+        assert_eq!(d.journal().state(&key).and_then(|s| s.fcnt_up), Some(1000));
+        // A new session on the same DevAddr and DevEUI starts over: the old FCntUp is not
+        // raised into it, by the journal nor by a later push.
+        install(&mut core, Some(&mut d), joined(2)).unwrap();
+        assert_eq!(d.journal().state(&key).and_then(|s| s.fcnt_up), None);
+        let mut pushed = *joined(2);
+        d.raise(&mut pushed);
+        assert_eq!(pushed.fcnt_up, None);
+        let running = core.sessions().get_by_device_id("app", "dev").unwrap();
+        assert_eq!(running.fcnt_up, None);
     }
 }

@@ -9,7 +9,7 @@ use crate::gateway::udp::downlink::owner_core;
 use crate::gateway::{CoreMsg, DownlinkRoute, GatewayUplink, TxAck, UplinkSink};
 use crate::runtime::mesh::MeshEndpoint;
 use crate::runtime::udp::Outbox;
-use shared::lorawan::{MType, PhyPayload};
+use shared::lorawan::{MType, PhyPayload, RejoinType};
 use shared::types::{DevAddr, DevEui};
 use std::time::Instant;
 
@@ -57,7 +57,7 @@ pub struct RouterStats {
     pub drop_ring_full: u64,
     /// Frames whose PHYPayload did not parse far enough to find an owner.
     pub drop_parse: u64,
-    /// Frames of a kind this data plane does not handle yet (rejoin requests, proprietary).
+    /// Frames of a kind this data plane does not handle (proprietary).
     pub drop_unhandled_kind: u64,
     /// TX_ACKs handed to the core that sent the PULL_RESP.
     pub tx_acks_forwarded: u64,
@@ -119,13 +119,37 @@ impl<O: OwnerCore> Router<O> {
     }
 }
 
+impl<O: OwnerCore> Router<O> {
+    /// Hands a copy to every core, this one included (rejoin-requests of types 0/2).
+    fn broadcast(&mut self, now: Instant, up: GatewayUplink) {
+        let me = self.mesh.core();
+        for c in (0..self.mesh.cores()).filter(|c| *c != me) {
+            if self.mesh.try_send(c, CoreMsg::Uplink(up.clone())).is_ok() {
+                self.stats.forwarded += 1;
+            } else {
+                self.stats.drop_ring_full += 1;
+            }
+        }
+        self.stats.local += 1;
+        self.owner.handle(now, up);
+    }
+}
+
 impl<O: OwnerCore> UplinkSink for Router<O> {
     fn uplink(&mut self, now: Instant, up: GatewayUplink) {
         let cores = self.mesh.cores();
         let dst = match PhyPayload::parse(up.phy_payload.as_slice()) {
             Ok(PhyPayload::Data(f)) => owner_of(f.dev_addr(), cores),
             Ok(PhyPayload::JoinRequest(j)) => join_owner_of(j.dev_eui(), cores),
-            Ok(p) if matches!(p.mhdr().mtype(), MType::RejoinRequest | MType::Proprietary) => {
+            Ok(PhyPayload::RejoinRequest(r)) if r.rejoin_type() == RejoinType::Type1 => {
+                join_owner_of(r.dev_eui(), cores)
+            }
+            Ok(PhyPayload::RejoinRequest(_)) => {
+                // Types 0/2 name no DevAddr: the core holding the session keeps its copy.
+                self.broadcast(now, up);
+                return;
+            }
+            Ok(p) if p.mhdr().mtype() == MType::Proprietary => {
                 self.stats.drop_unhandled_kind += 1;
                 return;
             }
