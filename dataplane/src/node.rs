@@ -234,12 +234,13 @@ pub fn start(
         push_rx.into_iter().map(Some).collect::<Vec<_>>(),
     ));
     let registry = Arc::new(registry);
-    let endpoints = Arc::new(Mutex::new(
-        mesh::mesh::<CoreMsg>(n, config.mesh_capacity)
-            .into_iter()
-            .map(Some)
-            .collect::<Vec<_>>(),
-    ));
+    let mut eps = mesh::mesh::<CoreMsg>(n, config.mesh_capacity);
+    if n > 1
+        && let Err(e) = mesh::attach_doorbells(&mut eps)
+    {
+        tracing::warn!(error = %e, "no eventfd doorbells: hand-offs wait for the tick");
+    }
+    let endpoints = Arc::new(Mutex::new(eps.into_iter().map(Some).collect::<Vec<_>>()));
     let publishers = Arc::new(Mutex::new(
         publishers
             .into_iter()

@@ -63,6 +63,8 @@ pub struct NetworkOwner<E> {
     joins: JoinDriver,
     durable: Option<Durability>,
     due: Vec<Deferred>,
+    /// The loop turn's instant and its Unix time in ms: one clock reading per turn, not per copy.
+    wall: Option<(Instant, u64)>,
 }
 
 /// The session an uplink was accepted for (it must still be at that FCntUp).
@@ -123,6 +125,7 @@ impl<E: EventSink> NetworkOwner<E> {
             joins,
             durable: None,
             due: Vec::new(),
+            wall: None,
         }
     }
 
@@ -281,6 +284,21 @@ impl<E: EventSink> NetworkOwner<E> {
         self.joins.switched(&app, &dev, clock);
     }
 
+    /// Unix time in ms at the turn instant `now`, read from the system clock once per turn
+    /// (every copy of a turn carries the same `now`).
+    fn unix_ms(&mut self, now: Instant) -> u64 {
+        match self.wall {
+            Some((at, ms)) if at == now => ms,
+            _ => {
+                let ms = SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .map_or(0, |d| d.as_millis() as u64);
+                self.wall = Some((now, ms));
+                ms
+            }
+        }
+    }
+
     fn micros(&self, now: Instant) -> Micros {
         Micros(
             u64::try_from(now.saturating_duration_since(self.epoch).as_micros())
@@ -292,12 +310,9 @@ impl<E: EventSink> NetworkOwner<E> {
 impl<E: EventSink> OwnerCore for NetworkOwner<E> {
     fn handle(&mut self, now: Instant, up: GatewayUplink) {
         let clock = now;
-        let unix_ms = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as u64);
         let now = Now {
             at: self.micros(now),
-            unix_ms,
+            unix_ms: self.unix_ms(now),
         };
         let mtype = up
             .phy_payload
@@ -591,5 +606,17 @@ impl<E: EventSink> DatagramHandler for Worker<E> {
             }
             self.published_at = Some(now);
         }
+    }
+
+    fn doorbell_fd(&self) -> Option<std::os::fd::RawFd> {
+        self.ingress.sink().doorbell_fd()
+    }
+
+    fn park(&mut self) -> bool {
+        self.ingress.sink_mut().park()
+    }
+
+    fn unpark(&mut self) {
+        self.ingress.sink_mut().unpark();
     }
 }

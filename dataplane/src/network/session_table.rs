@@ -7,10 +7,20 @@
 //! one CMAC per candidate, and peers saw heavy load when thousands of sessions collided on one
 //! address (ChirpStack #362, The Things Stack #3308). An insert past the bound is refused with
 //! [`TableError::TooManyCandidates`], which the core counts as `too_many_candidates`.
+//!
+//! Hashing: every uplink looks its DevAddr up here, so the maps use keyed aHash
+//! (`ahash::RandomState`, one random seed per table) instead of SipHash-1-3; the keys stay
+//! unpredictable to a device choosing its DevAddr, at a fraction of the cost. With the gateway
+//! registry's map moved off SipHash too and one clock reading per turn for the copies' Unix
+//! time: callgrind, ingress bench pipeline (`--only pipeline --k 1 --parser scan`, 30k uplinks,
+//! same session): 13,325 → 12,484 instructions per uplink.
 
 use super::session::Session;
 use shared::types::{DevAddr, DevEui};
 use std::collections::HashMap;
+
+/// The maps' keyed hasher (random seed per map).
+type Hasher = ahash::RandomState;
 
 /// Default bound on sessions sharing one DevAddr.
 pub const DEFAULT_MAX_CANDIDATES: usize = 16;
@@ -32,9 +42,9 @@ pub enum TableError {
 /// Sessions by DevAddr, with identity indices.
 #[derive(Debug)]
 pub struct SessionTable {
-    by_addr: HashMap<DevAddr, Vec<Session>>,
-    by_eui: HashMap<DevEui, DevAddr>,
-    by_id: HashMap<String, HashMap<String, DevAddr>>,
+    by_addr: HashMap<DevAddr, Vec<Session>, Hasher>,
+    by_eui: HashMap<DevEui, DevAddr, Hasher>,
+    by_id: HashMap<String, HashMap<String, DevAddr, Hasher>, Hasher>,
     max_candidates: usize,
     len: usize,
 }
@@ -49,9 +59,9 @@ impl SessionTable {
     /// An empty table allowing at most `max_candidates` sessions per DevAddr (at least 1).
     pub fn new(max_candidates: usize) -> Self {
         Self {
-            by_addr: HashMap::new(),
-            by_eui: HashMap::new(),
-            by_id: HashMap::new(),
+            by_addr: HashMap::default(),
+            by_eui: HashMap::default(),
+            by_id: HashMap::default(),
             max_candidates: max_candidates.max(1),
             len: 0,
         }

@@ -2,8 +2,19 @@
 //! pair, after glommio's channel mesh): a core hands a message to the core that owns it with no
 //! lock and no shared queue. A full ring is back-pressure: the message comes back to the sender,
 //! which counts it as a drop; nothing blocks.
+//!
+//! Wake-up: with [`attach_doorbells`], a core about to wait parks on its [`Doorbell`] and a peer
+//! that handed it messages rings it at the end of its turn ([`MeshEndpoint::ring_doorbells`]),
+//! one eventfd write per parked peer and turn, none while the peer is busy; without doorbells a
+//! hand-off waits for the receiving core's next tick. Measured with
+//! `cargo run --release -p bench --bin handoff` (2-vCPU dev VM under load, one run, 1 ms tick,
+//! 2000 hand-offs to an idle core): send → drained p50 542 µs, p99 2632 µs by tick; p50 15 µs,
+//! p99 35 µs by doorbell, with one eventfd write per hand-off to the parked core.
 
+use super::doorbell::Doorbell;
 use ringbuf::{HeapCons, HeapProd, HeapRb, traits::*};
+use std::io;
+use std::sync::Arc;
 
 /// One core's ends of the mesh: a producer to every other core, a consumer from every other core.
 pub struct MeshEndpoint<T> {
@@ -12,6 +23,22 @@ pub struct MeshEndpoint<T> {
     from: Vec<Option<HeapCons<T>>>,
     /// Messages refused because the ring to their owner was full, by destination core.
     pub full: Vec<u64>,
+    /// Every core's doorbell (empty without doorbells).
+    bells: Vec<Arc<Doorbell>>,
+    /// Cores handed a message since the last [`MeshEndpoint::ring_doorbells`].
+    sent_to: Vec<bool>,
+}
+
+/// Gives every endpoint of a mesh (endpoint `i` for core `i`) one doorbell per core, so that
+/// hand-offs wake parked cores. Fails only when the kernel refuses an eventfd.
+pub fn attach_doorbells<T>(eps: &mut [MeshEndpoint<T>]) -> io::Result<()> {
+    let bells = (0..eps.len())
+        .map(|_| Doorbell::new().map(Arc::new))
+        .collect::<io::Result<Vec<_>>>()?;
+    for ep in eps {
+        ep.bells.clone_from(&bells);
+    }
+    Ok(())
 }
 
 /// Builds the mesh for `cores` cores, each ring holding `capacity` messages; endpoint `i` belongs
@@ -23,6 +50,8 @@ pub fn mesh<T>(cores: usize, capacity: usize) -> Vec<MeshEndpoint<T>> {
             to: (0..cores).map(|_| None).collect(),
             from: (0..cores).map(|_| None).collect(),
             full: vec![0; cores],
+            bells: Vec::new(),
+            sent_to: vec![false; cores],
         })
         .collect();
     for src in 0..cores {
@@ -54,7 +83,50 @@ impl<T> MeshEndpoint<T> {
         let Some(Some(p)) = self.to.get_mut(dst) else {
             return Err(msg);
         };
-        p.try_push(msg).inspect_err(|_| self.full[dst] += 1)
+        p.try_push(msg).inspect_err(|_| self.full[dst] += 1)?;
+        if let Some(s) = self.sent_to.get_mut(dst) {
+            *s = true;
+        }
+        Ok(())
+    }
+
+    /// Rings the doorbell of every parked core handed a message since the last call (call once
+    /// per loop turn, after the turn's sends); returns how many were rung.
+    pub fn ring_doorbells(&mut self) -> usize {
+        let mut rung = 0;
+        for (dst, sent) in self.sent_to.iter_mut().enumerate() {
+            if std::mem::take(sent) && self.bells.get(dst).is_some_and(|b| b.ring()) {
+                rung += 1;
+            }
+        }
+        rung
+    }
+
+    /// This core's doorbell, when the mesh has them.
+    pub fn doorbell(&self) -> Option<&Arc<Doorbell>> {
+        self.bells.get(self.me)
+    }
+
+    /// About to wait: parks this core's doorbell and returns whether it may sleep, i.e. no
+    /// message is waiting in its rings (else it is unparked again). Always true without
+    /// doorbells (the loop then waits for its tick).
+    pub fn park(&self) -> bool {
+        let Some(bell) = self.doorbell() else {
+            return true;
+        };
+        bell.park();
+        let waiting = self.from.iter().flatten().any(|c| !c.is_empty());
+        if waiting {
+            bell.unpark();
+        }
+        !waiting
+    }
+
+    /// Awake again after a wait.
+    pub fn unpark(&self) {
+        if let Some(bell) = self.doorbell() {
+            bell.unpark();
+        }
     }
 
     /// Takes up to `max` waiting messages from every other core, in per-sender order; returns how

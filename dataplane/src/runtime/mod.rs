@@ -14,6 +14,7 @@
 
 pub mod buf_ring;
 pub mod cores;
+pub mod doorbell;
 pub mod file_log;
 pub mod mesh;
 pub mod tcp;

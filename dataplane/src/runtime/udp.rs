@@ -21,8 +21,10 @@ const TAG_MULTI: u64 = 1 << 62;
 const TAG_SINGLE: u64 = 2 << 62;
 const TAG_SEND: u64 = 3 << 62;
 const TAG_MASK: u64 = 3 << 62;
-/// A watched descriptor's readiness (tag bits 0, value 1: no other operation uses tag 0).
+/// A watched descriptor's readiness (tag bits 0, value 1: only these two use tag 0).
 const TAG_WATCH: u64 = 1;
+/// The doorbell read (tag bits 0, value 2).
+const UD_DOORBELL: u64 = 2;
 const NAME_LEN: u32 = size_of::<libc::sockaddr_storage>() as u32;
 
 /// How datagrams are received.
@@ -42,6 +44,20 @@ pub trait DatagramHandler {
     /// Called once per loop turn after a batch of completions, with the socket's counters; a
     /// place for timers.
     fn on_turn(&mut self, _now: Instant, _out: &mut Outbox, _stats: &UdpStats) {}
+    /// The eventfd that wakes this loop when peers hand it work (a [`Doorbell`]); `None`: the
+    /// loop waits for its tick.
+    ///
+    /// [`Doorbell`]: super::doorbell::Doorbell
+    fn doorbell_fd(&self) -> Option<std::os::fd::RawFd> {
+        None
+    }
+    /// About to wait for completions: whether the loop may sleep (false when work already
+    /// waits; the loop then only polls).
+    fn park(&mut self) -> bool {
+        true
+    }
+    /// Back from a wait.
+    fn unpark(&mut self) {}
 }
 
 /// Replies queued during a loop turn, sent as one batch of submissions.
@@ -100,6 +116,8 @@ pub struct UdpStats {
     pub busy_ns: u64,
     /// Time spent waiting in the kernel for completions, in ns.
     pub idle_ns: u64,
+    /// Completed doorbell reads: waits ended by a peer handing this core work.
+    pub doorbell_wakes: u64,
 }
 
 fn nanos(d: Duration) -> u64 {
@@ -159,6 +177,10 @@ pub struct UdpRing {
     mode: RecvMode,
     /// Descriptors whose readiness wakes the loop (see [`UdpRing::watch`]), and whether armed.
     watched: Option<(std::os::fd::RawFd, bool)>,
+    /// Where the doorbell read lands (8 bytes, boxed: the kernel writes it).
+    bell_buf: Box<[u8; 8]>,
+    /// Whether a doorbell read is in flight.
+    bell_armed: bool,
     /// This loop's counters.
     pub stats: UdpStats,
 }
@@ -210,6 +232,8 @@ impl UdpRing {
             multishot_armed: false,
             mode,
             watched: None,
+            bell_buf: Box::new([0; 8]),
+            bell_armed: false,
             stats: UdpStats::default(),
         })
     }
@@ -258,11 +282,21 @@ impl UdpRing {
         let ts = types::Timespec::from(tick);
         let mut cqes: Vec<(u64, i32, u32)> = Vec::with_capacity(1024);
         let mut busy_since = Instant::now();
+        let bell = handler.doorbell_fd();
         while !stop.load(Ordering::Relaxed) {
+            if let Some(fd) = bell
+                && !self.bell_armed
+            {
+                self.arm_doorbell(fd)?;
+            }
             let args = types::SubmitArgs::new().timespec(&ts);
             let waiting = Instant::now();
             self.stats.busy_ns += nanos(waiting.saturating_duration_since(busy_since));
-            let waited = self.ring.submitter().submit_with_args(1, &args);
+            let waited = match handler.park() {
+                true => self.ring.submitter().submit_with_args(1, &args),
+                false => self.ring.submit(),
+            };
+            handler.unpark();
             busy_since = Instant::now();
             self.stats.idle_ns += nanos(busy_since.saturating_duration_since(waiting));
             match waited {
@@ -291,6 +325,10 @@ impl UdpRing {
                             *armed = false;
                         }
                     }
+                    _ if ud == UD_DOORBELL => {
+                        self.bell_armed = false;
+                        self.stats.doorbell_wakes += 1;
+                    }
                     _ => {}
                 }
             }
@@ -302,6 +340,16 @@ impl UdpRing {
             self.flush_outbox()?;
             self.arm_watch()?;
         }
+        Ok(())
+    }
+
+    /// Arms one read of the doorbell eventfd (completes when a peer rings).
+    fn arm_doorbell(&mut self, fd: std::os::fd::RawFd) -> io::Result<()> {
+        let sqe = opcode::Read::new(types::Fd(fd), self.bell_buf.as_mut_ptr(), 8)
+            .build()
+            .user_data(UD_DOORBELL);
+        push_sqe(&mut self.ring, &sqe)?;
+        self.bell_armed = true;
         Ok(())
     }
 
@@ -456,8 +504,8 @@ impl UdpRing {
 /// Queues `sqe`, submitting first when the submission queue is full.
 fn push_sqe(ring: &mut IoUring, sqe: &squeue::Entry) -> io::Result<()> {
     loop {
-        // SAFETY: every pointer in the entries built here (msghdr, iovec, name, buffer) points
-        // into a boxed slot or the boxed multishot header, which live until the ring is dropped
+        // SAFETY: every pointer in the entries built here (msghdr, iovec, name, buffer, doorbell
+        // buffer) points into a boxed slot, the boxed multishot header or the boxed doorbell buffer, which live until the ring is dropped
         // and are not reused before their completion arrives.
         if unsafe { ring.submission().push(sqe) }.is_ok() {
             return Ok(());

@@ -104,6 +104,21 @@ impl<O: OwnerCore> Router<O> {
         &mut self.owner
     }
 
+    /// This core's doorbell eventfd, when the mesh has doorbells (see [`crate::runtime::doorbell`]).
+    pub fn doorbell_fd(&self) -> Option<std::os::fd::RawFd> {
+        self.mesh.doorbell().map(|b| b.fd())
+    }
+
+    /// About to wait: whether this core may sleep (no hand-off waiting in its rings).
+    pub fn park(&mut self) -> bool {
+        self.mesh.park()
+    }
+
+    /// Back from a wait.
+    pub fn unpark(&mut self) {
+        self.mesh.unpark();
+    }
+
     /// Hand-off drops by reason.
     pub fn drops(&self) -> impl Iterator<Item = (DropReason, u64)> {
         let s = self.stats;
@@ -221,6 +236,8 @@ impl<O: OwnerCore> UplinkSink for Router<O> {
         }) as u64;
         owner.on_turn(now, out);
         self.hand_station_downlinks();
+        // One doorbell write per parked peer handed work this turn.
+        self.mesh.ring_doorbells();
     }
 }
 
