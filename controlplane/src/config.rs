@@ -27,8 +27,26 @@ pub struct Config {
     pub watch: WatchSection,
     /// Identity Server settings.
     pub identity: IdentitySection,
+    /// The public API listeners.
+    pub api: ApiSection,
     /// Log filter (`tracing_subscriber::EnvFilter` syntax); `RUST_LOG` wins when set.
     pub log: String,
+}
+
+/// The public API: the gRPC listener (the HTTP/JSON API shares `http_bind` with `/metrics`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ApiSection {
+    /// The canonical gRPC API (`lorawan.v1`), default `127.0.0.1:8886`.
+    pub grpc_listen: SocketAddr,
+}
+
+impl Default for ApiSection {
+    fn default() -> Self {
+        Self {
+            grpc_listen: SocketAddr::from(([127, 0, 0, 1], 8886)),
+        }
+    }
 }
 
 /// Which store backend, and its settings.
@@ -107,6 +125,7 @@ impl Default for Config {
             join: JoinServerConfig::default(),
             watch: WatchSection::default(),
             identity: IdentitySection::default(),
+            api: ApiSection::default(),
             log: "info".into(),
         }
     }

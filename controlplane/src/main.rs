@@ -3,6 +3,7 @@
 //! data-plane nodes, the HTTP/JSON API and `/metrics` until SIGTERM or SIGINT.
 
 use anyhow::Context;
+use controlplane::api::grpc::GrpcApi;
 use controlplane::api::http::{self as http_api, ApiState};
 use controlplane::config::{Backend, Config};
 use controlplane::identity::{IdentityServer, bootstrap};
@@ -93,7 +94,8 @@ async fn run(config: Config) -> anyhow::Result<()> {
     }
     let plane = PlaneService::new(store, js, vault, config.watch.to_settings());
     let metrics = plane.metrics.clone();
-    let api = ApiState::new(identity);
+    let api = ApiState::new(identity.clone());
+    let grpc_api = GrpcApi::new(identity, api.sessions.clone());
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
@@ -105,6 +107,12 @@ async fn run(config: Config) -> anyhow::Result<()> {
     let http_l = tokio::net::TcpListener::bind(config.http_bind)
         .await
         .context("HTTP listener")?;
+    let api_grpc_l = tokio::net::TcpListener::bind(config.api.grpc_listen)
+        .await
+        .context("API gRPC listener")?;
+    tracing::info!(api_grpc = %api_grpc_l.local_addr()?, "gRPC API serving");
+    let grpc_metrics = grpc_api.metrics.clone();
+    let api_grpc = tokio::spawn(grpc_api.serve(api_grpc_l, stopped(stop_rx.clone())));
     tracing::info!(plane_grpc = %grpc_l.local_addr()?, http = %http_l.local_addr()?, backend = ?config.store.backend, "control plane serving");
     let grpc = tokio::spawn(
         tonic::transport::Server::builder().serve_with_incoming_shutdown(
@@ -117,9 +125,10 @@ async fn run(config: Config) -> anyhow::Result<()> {
     let app = http_api::router(api).route(
         "/metrics",
         axum::routing::get(move || {
-            let (m, a) = (metrics.clone(), api_metrics.clone());
+            let (m, a, g) = (metrics.clone(), api_metrics.clone(), grpc_metrics.clone());
             async move {
                 let mut out = http_api::render_metrics(&a);
+                out.push_str(&g.render());
                 m.render(&mut out);
                 out
             }
@@ -139,6 +148,7 @@ async fn run(config: Config) -> anyhow::Result<()> {
     tracing::info!("stopping");
     let _ = stop_tx.send(true);
     let _ = grpc.await;
+    let _ = api_grpc.await;
     let _ = http.await;
     Ok(())
 }

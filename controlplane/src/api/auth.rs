@@ -7,7 +7,8 @@
 //! the instance that issued it. Each use re-reads the user, so a suspended user or a removed
 //! admin flag takes effect at once. Nothing here logs a token.
 
-use super::operations::{EntityKind, Op, Scope, operation};
+use super::operations::{EntityKind, Op, Scope, id_param, operation};
+use super::rules::Authorized;
 use crate::identity::secrets::random_token;
 use crate::identity::{IdentityError, IdentityResult, IdentityServer, Principal, RightSet, Target};
 use crate::store::StoreError;
@@ -157,6 +158,38 @@ pub async fn authorize(
             "missing {missing:?}"
         )))
     }
+}
+
+/// The guard every transport runs before an operation: authenticate `token`, find the entity
+/// the operation's scope names (`entity_id`: the id the request gives for it), check the rights
+/// the table asks for there. `None` for public operations (nobody to authenticate).
+pub async fn check_operation(
+    is: &IdentityServer,
+    sessions: &Sessions,
+    op: Op,
+    token: Option<&str>,
+    entity_id: Option<&str>,
+) -> IdentityResult<Option<Authorized>> {
+    let row = operation(op)
+        .ok_or_else(|| IdentityError::Internal(format!("{op:?} is not in the operation table")))?;
+    if row.scope == Scope::Public {
+        return Ok(None);
+    }
+    let principal = authenticate(is, sessions, token).await?;
+    let target = match row.scope {
+        Scope::Entity(kind) => {
+            let name = id_param(kind);
+            let id = entity_id.ok_or_else(|| IdentityError::invalid(name, "required"))?;
+            Target::Entity(entity_ref(kind, name, id)?)
+        }
+        _ => Target::Network,
+    };
+    let rights = authorize(is, &principal, op, &target).await?;
+    Ok(Some(Authorized {
+        principal,
+        rights,
+        target,
+    }))
 }
 
 /// Refuses to grant rights the caller does not hold itself (no escalation through keys or

@@ -3,6 +3,9 @@
 
 #![allow(dead_code)]
 
+pub mod grpc;
+pub mod matrix;
+
 use controlplane::api::http::{ApiState, router};
 use controlplane::identity::{IdentityServer, bootstrap};
 use controlplane::join::KeyVault;

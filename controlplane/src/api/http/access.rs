@@ -2,11 +2,11 @@
 //! entity is the one the guard checked rights on. Rights granted must be held by the caller.
 
 use super::ApiState;
-use super::error::{ApiError, ApiResult, PageQuery, Paged, body, page, param};
+use super::error::{ApiResult, PageQuery, Paged, body, page, param};
 use super::observe::Authorized;
-use crate::api::auth::check_grant;
-use crate::identity::{ApiKeyInput, ApiKeyView, CollaboratorInput, CreatedApiKey, IdentityError};
-use crate::store::id::{ApiKeyId, OrganizationId, UserId};
+use crate::api::rules;
+use crate::identity::{ApiKeyInput, ApiKeyView, CollaboratorInput, CreatedApiKey};
+use crate::store::id::ApiKeyId;
 use crate::store::model::{EntityRef, Membership};
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
@@ -17,23 +17,19 @@ use std::collections::HashMap;
 type Params = Path<HashMap<String, String>>;
 
 fn key_id(p: &HashMap<String, String>) -> ApiResult<ApiKeyId> {
-    param(p, "key_id", |s| ApiKeyId::new(s.to_ascii_lowercase()))
+    let raw = param(p, "key_id", Ok::<_, std::convert::Infallible>)?;
+    Ok(rules::api_key_id("key_id", &raw)?)
 }
 
 fn collaborator(p: &HashMap<String, String>) -> ApiResult<EntityRef> {
     let kind = param(p, "collaborator_kind", Ok::<_, std::convert::Infallible>)?;
-    match kind.as_str() {
-        "user" => Ok(EntityRef::User(param(p, "collaborator_id", UserId::new)?)),
-        "organization" => Ok(EntityRef::Organization(param(
-            p,
-            "collaborator_id",
-            OrganizationId::new,
-        )?)),
-        _ => Err(ApiError(IdentityError::invalid(
-            "collaborator_kind",
-            "user or organization",
-        ))),
-    }
+    let id = param(p, "collaborator_id", Ok::<_, std::convert::Infallible>)?;
+    Ok(rules::collaborator_ref(
+        "collaborator_kind",
+        &kind,
+        "collaborator_id",
+        &id,
+    )?)
 }
 
 pub async fn create_api_key(
@@ -41,9 +37,7 @@ pub async fn create_api_key(
     Extension(a): Extension<Authorized>,
     b: Result<Json<ApiKeyInput>, JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<CreatedApiKey>)> {
-    let input = body(b)?;
-    check_grant(&a.rights, input.rights.as_deref().unwrap_or_default())?;
-    let k = st.identity.create_api_key(a.entity()?, input).await?;
+    let k = rules::create_api_key(&st.identity, &a, body(b)?).await?;
     Ok((StatusCode::CREATED, Json(k)))
 }
 
@@ -76,10 +70,8 @@ pub async fn update_api_key(
     b: Result<Json<ApiKeyInput>, JsonRejection>,
 ) -> ApiResult<Json<ApiKeyView>> {
     let id = key_id(&p)?;
-    let input = body(b)?;
-    check_grant(&a.rights, input.rights.as_deref().unwrap_or_default())?;
     Ok(Json(
-        st.identity.update_api_key(&a.entity()?, &id, input).await?,
+        rules::update_api_key(&st.identity, &a, &id, body(b)?).await?,
     ))
 }
 
@@ -125,10 +117,8 @@ pub async fn set_collaborator(
     b: Result<Json<CollaboratorInput>, JsonRejection>,
 ) -> ApiResult<Json<Membership>> {
     let c = collaborator(&p)?;
-    let input = body(b)?;
-    check_grant(&a.rights, &input.rights)?;
     Ok(Json(
-        st.identity.set_collaborator(a.entity()?, c, input).await?,
+        rules::set_collaborator(&st.identity, &a, c, body(b)?).await?,
     ))
 }
 

@@ -3,12 +3,13 @@
 use super::ApiState;
 use super::error::{ApiResult, PageQuery, Paged, body, page, param};
 use super::observe::Authorized;
+use crate::api::rules;
 use crate::identity::{
     ApplicationInput, ApplicationUpdate, DeviceKeysView, EndDeviceInput, EndDeviceUpdate,
-    EndDeviceView, Target,
+    EndDeviceView,
 };
 use crate::store::id::{ApplicationId, DeviceId};
-use crate::store::model::{Application, EntityRef, Right};
+use crate::store::model::Application;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -43,22 +44,9 @@ pub async fn list_applications(
     Extension(a): Extension<Authorized>,
     q: Result<Query<PageQuery>, QueryRejection>,
 ) -> ApiResult<Json<Paged<Application>>> {
-    let p = st.identity.list_applications(page(q)?).await?;
-    let mut items = Vec::with_capacity(p.items.len());
-    for app in p.items {
-        let e = EntityRef::Application(app.application_id.clone());
-        if a.rights.has(Right::RightAll)
-            || st
-                .identity
-                .rights_of(&a.principal, &Target::Entity(e))
-                .await?
-                .has(Right::RightApplicationInfo)
-        {
-            items.push(app);
-        }
-    }
+    let p = rules::list_applications(&st.identity, &a, page(q)?).await?;
     Ok(Json(Paged {
-        items,
+        items: p.items,
         next_page_token: p.next_token,
     }))
 }

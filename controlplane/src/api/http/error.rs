@@ -2,6 +2,7 @@
 //! "reason"}]}`, codes named as gRPC's, as TTS's HTTP gateway names them), and the request
 //! pieces every handler parses the same way: path ids, pagination, JSON bodies.
 
+use crate::api::rules;
 use crate::identity::{FieldViolation, IdentityError};
 use crate::store::PageRequest;
 use crate::store::traits::MAX_PAGE;
@@ -13,8 +14,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
-/// Page size when `limit` is absent.
-pub const DEFAULT_LIMIT: u32 = 100;
+pub use crate::api::rules::DEFAULT_LIMIT;
 
 /// An error response.
 #[derive(Debug)]
@@ -105,26 +105,19 @@ pub struct PageQuery {
     pub page_token: Option<String>,
 }
 
-/// The page asked for; `limit` is checked here so its error names the field.
+/// The page asked for; `limit` is checked by the shared rule so its error names the field.
 pub fn page(q: Result<Query<PageQuery>, QueryRejection>) -> ApiResult<PageRequest> {
     let Query(q) = q.map_err(|e| ApiError(IdentityError::invalid("query", e.body_text())))?;
     let limit = match q.limit.as_deref() {
-        None | Some("") => DEFAULT_LIMIT,
-        Some(s) => s
-            .parse::<u32>()
-            .ok()
-            .filter(|l| (1..=MAX_PAGE).contains(l))
-            .ok_or_else(|| {
-                ApiError(IdentityError::invalid(
-                    "limit",
-                    format!("not in 1..={MAX_PAGE}"),
-                ))
-            })?,
+        None | Some("") => None,
+        Some(s) => Some(s.parse::<u32>().map_err(|_| {
+            ApiError(IdentityError::invalid(
+                "limit",
+                format!("not in 1..={MAX_PAGE}"),
+            ))
+        })?),
     };
-    Ok(PageRequest {
-        token: q.page_token.filter(|t| !t.is_empty()),
-        limit,
-    })
+    Ok(rules::page_request("limit", limit, q.page_token)?)
 }
 
 /// One page of a list.

@@ -3,9 +3,9 @@
 use super::ApiState;
 use super::error::{ApiResult, PageQuery, Paged, body, page, param};
 use super::observe::Authorized;
-use crate::identity::{GatewayInput, GatewayUpdate, GatewayView, Target};
+use crate::api::rules;
+use crate::identity::{GatewayInput, GatewayUpdate, GatewayView};
 use crate::store::id::GatewayId;
-use crate::store::model::{EntityRef, Right};
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -34,22 +34,9 @@ pub async fn list_gateways(
     Extension(a): Extension<Authorized>,
     q: Result<Query<PageQuery>, QueryRejection>,
 ) -> ApiResult<Json<Paged<GatewayView>>> {
-    let p = st.identity.list_gateways(page(q)?).await?;
-    let mut items = Vec::with_capacity(p.items.len());
-    for g in p.items {
-        let e = EntityRef::Gateway(g.gateway_id.clone());
-        if a.rights.has(Right::RightAll)
-            || st
-                .identity
-                .rights_of(&a.principal, &Target::Entity(e))
-                .await?
-                .has(Right::RightGatewayInfo)
-        {
-            items.push(g);
-        }
-    }
+    let p = rules::list_gateways(&st.identity, &a, page(q)?).await?;
     Ok(Json(Paged {
-        items,
+        items: p.items,
         next_page_token: p.next_token,
     }))
 }

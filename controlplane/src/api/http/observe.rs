@@ -5,11 +5,10 @@
 
 use super::ApiState;
 use super::error::ApiError;
-use crate::api::auth::{authenticate, authorize, bearer, entity_ref};
+use crate::api::auth::{bearer, check_operation};
 use crate::api::operations::{Operation, Scope, id_param};
+use crate::identity::IdentityError;
 use crate::identity::secrets::random_hex;
-use crate::identity::{IdentityError, Principal, RightSet, Target};
-use crate::store::model::EntityRef;
 use axum::RequestPartsExt;
 use axum::extract::{RawPathParams, Request, State};
 use axum::http::{HeaderValue, header};
@@ -30,28 +29,7 @@ pub struct OpRow(pub &'static Operation);
 #[derive(Debug, Clone, Copy)]
 struct RouteLabel(&'static str);
 
-/// An authenticated caller and its rights on the operation's entity.
-#[derive(Debug, Clone)]
-pub struct Authorized {
-    /// Who called.
-    pub principal: Principal,
-    /// The caller's effective rights on `target`.
-    pub rights: RightSet,
-    /// The entity the operation's rights were checked on.
-    pub target: Target,
-}
-
-impl Authorized {
-    /// The entity checked on; an internal error for network-scoped operations.
-    pub fn entity(&self) -> Result<EntityRef, ApiError> {
-        match &self.target {
-            Target::Entity(e) => Ok(e.clone()),
-            Target::Network => Err(ApiError(IdentityError::Internal(
-                "no entity in scope".into(),
-            ))),
-        }
-    }
-}
+pub use crate::api::rules::Authorized;
 
 /// Request counters by method, route template and status.
 #[derive(Debug, Default)]
@@ -146,29 +124,32 @@ async fn check(st: &ApiState, row: &'static Operation, req: Request) -> Result<R
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok()),
-    );
-    let principal = authenticate(&st.identity, &st.sessions, token).await?;
-    let target = match row.scope {
+    )
+    .map(str::to_owned);
+    let entity_id = match row.scope {
         Scope::Entity(kind) => {
             let name = id_param(kind);
             let params = parts
                 .extract::<RawPathParams>()
                 .await
                 .map_err(|_| ApiError(IdentityError::invalid(name, "unreadable path")))?;
-            let id = params
+            params
                 .iter()
                 .find(|(k, _)| *k == name)
                 .map(|(_, v)| v.to_owned())
-                .ok_or_else(|| ApiError(IdentityError::Internal(format!("no {{{name}}}"))))?;
-            Target::Entity(entity_ref(kind, name, &id)?)
         }
-        _ => Target::Network,
+        _ => None,
     };
-    let rights = authorize(&st.identity, &principal, row.op, &target).await?;
-    parts.extensions.insert(Authorized {
-        principal,
-        rights,
-        target,
-    });
+    let authorized = check_operation(
+        &st.identity,
+        &st.sessions,
+        row.op,
+        token.as_deref(),
+        entity_id.as_deref(),
+    )
+    .await?;
+    if let Some(a) = authorized {
+        parts.extensions.insert(a);
+    }
     Ok(Request::from_parts(parts, body))
 }

@@ -1,15 +1,15 @@
 //! Login sessions, users and organizations.
 
 use super::ApiState;
-use super::error::{ApiError, ApiResult, PageQuery, Paged, body, page, param};
+use super::error::{ApiResult, PageQuery, Paged, body, page, param};
 use super::observe::Authorized;
 use crate::api::auth::{self, SESSION_PREFIX, bearer};
+use crate::api::rules;
 use crate::identity::{
-    IdentityError, OrganizationInput, OrganizationUpdate, Principal, Target, UserInput, UserUpdate,
-    UserView,
+    OrganizationInput, OrganizationUpdate, Principal, UserInput, UserUpdate, UserView,
 };
 use crate::store::id::{OrganizationId, UserId};
-use crate::store::model::{EntityRef, Organization, Right};
+use crate::store::model::Organization;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -105,19 +105,9 @@ pub async fn update_user(
     b: Result<Json<UserUpdate>, JsonRejection>,
 ) -> ApiResult<Json<UserView>> {
     let id = user_id(&p)?;
-    let u = body(b)?;
-    if u.admin.is_some() || u.state.is_some() {
-        let net = st
-            .identity
-            .rights_of(&a.principal, &Target::Network)
-            .await?;
-        if !net.has(Right::RightAll) {
-            return Err(ApiError(IdentityError::PermissionDenied(
-                "only administrators change admin or state".into(),
-            )));
-        }
-    }
-    Ok(Json(st.identity.update_user(&id, u).await?))
+    Ok(Json(
+        rules::update_user(&st.identity, &a, &id, body(b)?).await?,
+    ))
 }
 
 pub async fn delete_user(State(st): State<ApiState>, Path(p): Params) -> ApiResult<StatusCode> {
@@ -146,22 +136,9 @@ pub async fn list_organizations(
     Extension(a): Extension<Authorized>,
     q: Result<Query<PageQuery>, QueryRejection>,
 ) -> ApiResult<Json<Paged<Organization>>> {
-    let p = st.identity.list_organizations(page(q)?).await?;
-    let mut items = Vec::with_capacity(p.items.len());
-    for o in p.items {
-        let e = EntityRef::Organization(o.organization_id.clone());
-        if a.rights.has(Right::RightAll)
-            || st
-                .identity
-                .rights_of(&a.principal, &Target::Entity(e))
-                .await?
-                .has(Right::RightOrganizationInfo)
-        {
-            items.push(o);
-        }
-    }
+    let p = rules::list_organizations(&st.identity, &a, page(q)?).await?;
     Ok(Json(Paged {
-        items,
+        items: p.items,
         next_page_token: p.next_token,
     }))
 }
