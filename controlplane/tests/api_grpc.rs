@@ -159,7 +159,7 @@ async fn crud_pagination_errors_and_secrets() {
                 device_id: "dev1".into(),
                 name: "renamed".into(),
                 frequency_plan_id: "NOT_APPLIED".into(),
-                attributes: [("k".to_owned(), "v".to_owned())].into(),
+                attributes: [("floor".to_owned(), "3".to_owned())].into(),
                 field_mask: mask(&["name", "attributes"]),
                 ..Default::default()
             },
@@ -170,7 +170,7 @@ async fn crud_pagination_errors_and_secrets() {
         .into_inner();
     assert_eq!(up.name, "renamed");
     assert_eq!(up.frequency_plan_id, "EU_863_870");
-    assert_eq!(up.attributes.get("k").map(String::as_str), Some("v"));
+    assert_eq!(up.attributes.get("floor").map(String::as_str), Some("3"));
     let e = devs
         .update(req(
             v1::UpdateEndDeviceRequest {

@@ -13,7 +13,6 @@ use controlplane::api::grpc::GrpcApi;
 use controlplane::api::http::{ApiState, router};
 use controlplane::identity::{IdentityServer, bootstrap};
 use controlplane::join::KeyVault;
-use controlplane::store::Store;
 use controlplane::store::embedded::EmbeddedStore;
 use controlplane::store::id::{ApplicationId, DeviceId, UserId};
 use controlplane::store::model::EntityRef;
