@@ -107,7 +107,7 @@ fn class_c_downlink_goes_out_on_rx2_after_the_class_a_windows() {
         assert!(tx.ipol, "{tx:?}");
         // RECEIVE_DELAY2 is 2 s after the uplink: no class C frame before it.
         assert!(waited >= Duration::from_secs(2), "sent after {waited:?}");
-        let (fcnt, fport, data) = open(&req.pull_resp.data.txpk.data.data().to_vec(), &dev);
+        let (fcnt, fport, data) = open(req.pull_resp.data.txpk.data.data(), &dev);
         assert_eq!(
             (fcnt, fport, data.as_slice()),
             (0, Some(7), &b"class-c"[..])
@@ -122,7 +122,7 @@ fn class_c_downlink_goes_out_on_rx2_after_the_class_a_windows() {
             .await
             .expect("second class C");
         assert!(req.txpk().time.is_immediate());
-        let (fcnt, fport, _) = open(&req.pull_resp.data.txpk.data.data().to_vec(), &dev);
+        let (fcnt, fport, _) = open(req.pull_resp.data.txpk.data.data(), &dev);
         assert_eq!((fcnt, fport), (1, Some(8)), "a fresh counter");
         req.ack().await.expect("TX_ACK sent");
         g.close().await;

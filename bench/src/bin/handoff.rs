@@ -64,8 +64,8 @@ fn run(doorbells: bool, messages: u64, tick: Duration) -> Res<Run> {
     if doorbells {
         attach_doorbells(&mut eps)?;
     }
-    let peer_ep = eps.pop().ok_or_else(|| "endpoint")?;
-    let mut me = eps.pop().ok_or_else(|| "endpoint")?;
+    let peer_ep = eps.pop().ok_or("endpoint")?;
+    let mut me = eps.pop().ok_or("endpoint")?;
     let stop = Arc::new(AtomicBool::new(false));
     let stop2 = Arc::clone(&stop);
     let peer = std::thread::spawn(move || -> Res<(Histogram<u64>, u64)> {

@@ -169,7 +169,7 @@ pub enum IngressKind {
 /// One core's socket loop, either kind.
 pub enum SocketLoop {
     /// The io_uring loop.
-    IoUring(UdpRing),
+    IoUring(Box<UdpRing>),
     /// The tokio loop.
     Tokio(TokioUdp),
 }
@@ -178,7 +178,7 @@ impl SocketLoop {
     /// Binds `addr` for `kind`.
     pub fn bind(addr: SocketAddr, kind: IngressKind) -> io::Result<Self> {
         Ok(match kind {
-            IngressKind::IoUring(mode) => Self::IoUring(UdpRing::bind(addr, mode)?),
+            IngressKind::IoUring(mode) => Self::IoUring(Box::new(UdpRing::bind(addr, mode)?)),
             IngressKind::Tokio => Self::Tokio(TokioUdp::bind(addr)?),
         })
     }

@@ -149,16 +149,13 @@ impl Rejoins {
     /// held device's old session.
     pub fn absorbs(&mut self, msg: &mut ControlMsg) -> bool {
         match msg {
-            ControlMsg::Upsert { session, .. } => match self.pending.get(&session.dev_addr) {
-                Some(p)
-                    if p.device_id == session.device_id
+            ControlMsg::Upsert { session, .. } => {
+                self.pending.get(&session.dev_addr).is_some_and(|p| {
+                    p.device_id == session.device_id
                         && p.application_id == session.application_id
-                        && p.keys.same_network_keys(&session.keys) =>
-                {
-                    true
-                }
-                _ => false,
-            },
+                        && p.keys.same_network_keys(&session.keys)
+                })
+            }
             ControlMsg::Remove {
                 application_id,
                 device_id,

@@ -4,7 +4,7 @@
 //! time** (only such a gateway can hit a 30 ms slot aligned to the beacon).
 //!
 //! - The slot: [`ping_slot::next_ping_slot`] after `gps_now` + the gateway's lead (round trip
-//!   + margin), with the session's periodicity ([`PingSlotSettings`], periodicity
+//!   plus margin), with the session's periodicity ([`PingSlotSettings`], periodicity
 //!   [`ping_slot::DEFAULT_PERIODICITY`] until the device's PingSlotInfoReq says otherwise).
 //! - Its radio: the session's ping-slot data rate and frequency (PingSlotChannelReq) or the
 //!   region's defaults (RP002-1.0.3: EU868 869.525 MHz DR3; US915 DR8 hopping over the eight

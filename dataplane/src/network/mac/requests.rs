@@ -151,7 +151,9 @@ mod tests {
     #[test]
     fn channel_mask_blocks_by_region() {
         let sub_band_2 = 0xFF00u128 | (1 << 65);
-        let cases: [(&str, RegionId, u128, Vec<(u8, u16)>); 5] = [
+        /// (name, region, enabled channels, expected (ChMaskCntl, ChMask) blocks)
+        type Case = (&'static str, RegionId, u128, Vec<(u8, u16)>);
+        let cases: [Case; 5] = [
             (
                 "EU868 three default channels",
                 RegionId::Eu868,
