@@ -4,9 +4,14 @@
 //! [`UplinkSink`] (the router): uplinks and `dntxed`s go to it like Semtech UDP's, and each
 //! station's arrival or departure goes to every core as a [`StationRoute`]. Downlinks for this
 //! core's stations arrive as [`StationDown`]s ([`StationServer::downlink`]).
+//!
+//! With TLS configured, each connection has a [`TlsLayer`] between the socket and the
+//! [`Connection`]: socket bytes are decrypted before the connection sees them, and the
+//! connection's output is encrypted on its way out (a failed TLS session closes, counted `tls`).
 
 use super::connection::{ConnEvent, Connection};
 use super::metrics::StationStats;
+use super::tls::TlsLayer;
 use super::traffic::Inbound;
 use super::{StationConfig, StationDown, StationRoute};
 use crate::gateway::registry::GatewayRegistry;
@@ -23,10 +28,16 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 /// Bytes read from one connection per turn at most (the rest waits: fairness between stations).
 const READ_PER_TURN: usize = 64 * 1024;
 
+/// One accepted connection: the LNS protocol, under TLS when configured.
+struct Peer {
+    conn: Connection,
+    tls: Option<TlsLayer>,
+}
+
 /// One core's Basic Station connections.
 pub struct StationServer {
     tcp: TcpPoller,
-    conns: HashMap<u64, Connection>,
+    conns: HashMap<u64, Peer>,
     stations: HashMap<Eui64, u64>,
     registry: Arc<GatewayRegistry>,
     config: StationConfig,
@@ -34,6 +45,7 @@ pub struct StationServer {
     tcp_events: Vec<TcpEvent>,
     conn_events: Vec<ConnEvent>,
     buf: Vec<u8>,
+    plain: Vec<u8>,
     /// This core's LNS counters.
     pub stats: StationStats,
 }
@@ -62,6 +74,7 @@ impl StationServer {
             tcp_events: Vec::new(),
             conn_events: Vec::new(),
             buf: vec![0; 16 * 1024],
+            plain: Vec::new(),
             stats: StationStats::default(),
         })
     }
@@ -90,8 +103,18 @@ impl StationServer {
             match ev {
                 TcpEvent::Accepted(id, _) => {
                     self.stats.accepted += 1;
-                    let c = Connection::new(Arc::clone(&self.registry), &self.config);
-                    self.conns.insert(id, c);
+                    let conn = Connection::new(Arc::clone(&self.registry), &self.config);
+                    let tls = match self.config.tls.as_ref().map(TlsLayer::new) {
+                        None => None,
+                        Some(Ok(t)) => Some(t),
+                        Some(Err(e)) => {
+                            tracing::warn!(error = %e, "basic station: TLS session");
+                            self.stats.drop("tls");
+                            self.tcp.close(id);
+                            continue;
+                        }
+                    };
+                    self.conns.insert(id, Peer { conn, tls });
                 }
                 TcpEvent::Readable(id) => self.read(id, now, sink),
                 TcpEvent::Writable(id) => self.flush(id, sink),
@@ -112,13 +135,36 @@ impl StationServer {
                 Err(_) => return self.close(id, sink),
             };
             taken += n;
-            let Some(c) = self.conns.get_mut(&id) else {
+            let Some(p) = self.conns.get_mut(&id) else {
                 return;
             };
-            let data = self.buf.get(..n).unwrap_or_default();
-            c.receive(data, &self.registry, unix, &mut self.conn_events);
-            self.handle_events(id, now, sink);
-            if self.conns.get(&id).is_none_or(Connection::is_closing) {
+            let mut data = self.buf.get(..n).unwrap_or_default();
+            let mut peer_closed = false;
+            if let Some(t) = &mut p.tls {
+                self.plain.clear();
+                match t.decrypt(data, &mut self.plain) {
+                    Ok(closed) => peer_closed = closed,
+                    Err(e) => {
+                        tracing::debug!(error = %e, "basic station: TLS failed");
+                        self.stats.drop("tls");
+                        // The alert (if any) goes out, then the connection closes.
+                        let alert = t.output().to_vec();
+                        let _ = self.tcp.write(id, &alert);
+                        return self.close(id, sink);
+                    }
+                }
+                data = &self.plain;
+            }
+            if !data.is_empty() {
+                p.conn
+                    .receive(data, &self.registry, unix, &mut self.conn_events);
+                self.handle_events(id, now, sink);
+            }
+            if peer_closed {
+                self.flush(id, sink);
+                return self.close(id, sink);
+            }
+            if self.conns.get(&id).is_none_or(|p| p.conn.is_closing()) {
                 break;
             }
         }
@@ -170,22 +216,44 @@ impl StationServer {
     }
 
     fn flush(&mut self, id: u64, sink: &mut impl UplinkSink) {
-        let Some(c) = self.conns.get_mut(&id) else {
+        let Some(p) = self.conns.get_mut(&id) else {
             return;
         };
+        if let Some(t) = &mut p.tls {
+            let plain = p.conn.output();
+            let n = plain.len();
+            t.encrypt(plain);
+            p.conn.consume_output(n);
+            if p.conn.is_closing() {
+                t.close_notify();
+            }
+        }
         let mut failed = false;
-        while !c.output().is_empty() {
-            match self.tcp.write(id, c.output()) {
+        loop {
+            let out = match &p.tls {
+                Some(t) => t.output(),
+                None => p.conn.output(),
+            };
+            if out.is_empty() {
+                break;
+            }
+            match self.tcp.write(id, out) {
                 Ok(0) => break,
-                Ok(n) => c.consume_output(n),
+                Ok(n) => match &mut p.tls {
+                    Some(t) => t.consume_output(n),
+                    None => p.conn.consume_output(n),
+                },
                 Err(_) => {
                     failed = true;
                     break;
                 }
             }
         }
-        let left = c.output().len();
-        if failed || (left == 0 && c.is_closing()) {
+        let left = match &p.tls {
+            Some(t) => t.output().len(),
+            None => p.conn.output().len(),
+        };
+        if failed || (left == 0 && p.conn.is_closing()) {
             return self.close(id, sink);
         }
         if left > self.config.max_pending_out {
@@ -196,11 +264,11 @@ impl StationServer {
     }
 
     fn close(&mut self, id: u64, sink: &mut impl UplinkSink) {
-        let Some(c) = self.conns.remove(&id) else {
+        let Some(p) = self.conns.remove(&id) else {
             return;
         };
         self.tcp.close(id);
-        if let Some(eui) = c.station()
+        if let Some(eui) = p.conn.station()
             && self.stations.get(&eui) == Some(&id)
         {
             self.stations.remove(&eui);
@@ -214,7 +282,7 @@ impl StationServer {
     pub fn downlink(&mut self, now: Instant, d: StationDown, sink: &mut impl UplinkSink) {
         let id = self.stations.get(&d.eui).copied();
         let r = match id.and_then(|id| self.conns.get_mut(&id)) {
-            Some(c) => c.downlink(&d, unix_us()),
+            Some(p) => p.conn.downlink(&d, unix_us()),
             None => Err("dnmsg_no_connection"),
         };
         match (r, id) {
