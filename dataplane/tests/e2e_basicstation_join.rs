@@ -4,6 +4,9 @@
 //! played by ChirpStack's `lrwn` 4.13: it builds and MICs the join-request, decrypts and checks
 //! the join-accept and derives the LoRaWAN 1.0.3 session keys, then builds the data uplink.
 //!
+//! Then the gateway is deleted in the store: the watch removes it from the node's registry,
+//! which closes the station's connection, and a reconnect is refused (404).
+//!
 //! Oracles: JOIN_ACCEPT_DELAY1 = 5 s and EU868 RX1 on the uplink's frequency and DR, RX2
 //! 869.525 MHz DR0 (RP002-1.0.3 §2.1.7–2.1.8); a station's `dnmsg` carries the uplink's `xtime`
 //! and `rctx` with `RxDelay` in seconds (Basic Station docs, "Downlink Message"); `jreq` fields
@@ -22,12 +25,13 @@ use controlplane::store::embedded::EmbeddedStore;
 use controlplane::store::model::{MacVersion, RootKeys, WrappedKey};
 use dataplane::config::BasicStationSection;
 use e2e_support::*;
+use futures_util::StreamExt;
 use lrwn::{AES128Key, EUI64};
 use serde_json::json;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio_tungstenite::tungstenite::Error as WsError;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 const GW: u64 = 0x00B5_0000_0000_0C01;
 const JOIN_EUI: u64 = 0x70B3_D57E_D000_0B50;
@@ -131,11 +135,11 @@ fn accept(bytes: &[u8], dev_nonce: u16) -> Device {
 }
 
 #[test]
-fn station_jreq_gets_a_join_accept_dnmsg_and_the_joined_device_uplinks() {
+fn station_jreq_gets_a_join_accept_dnmsg_the_joined_device_uplinks_and_removal_disconnects() {
     let dir = tempfile::tempdir().expect("temp dir");
     // The control plane's runtime outlives the node (the node follows it).
     let rt = tokio::runtime::Runtime::new().expect("control plane runtime");
-    let (cp_addr, _store) = rt.block_on(control_plane(dir.path()));
+    let (cp_addr, store) = rt.block_on(control_plane(dir.path()));
     let mut config = node_config(FAST);
     config.control_plane.url = format!("http://{cp_addr}");
     config.control_plane.max_backoff_ms = 200;
@@ -153,9 +157,10 @@ fn station_jreq_gets_a_join_accept_dnmsg_and_the_joined_device_uplinks() {
         })
         .await;
         // The watched registry reaches every core's LNS listener shortly after the snapshot.
+        let traffic = format!("ws://{addr}/traffic/{GW:016X}");
         let mut st = None;
         for _ in 0..50 {
-            match Station::connect(addr, GW, Some(TOKEN)).await {
+            match Station::open(&traffic, Some(TOKEN)).await {
                 Ok(s) => {
                     st = Some(s);
                     break;
@@ -206,6 +211,31 @@ fn station_jreq_gets_a_join_accept_dnmsg_and_the_joined_device_uplinks() {
             "decrypted with the AppSKey lrwn derived: {up}"
         );
         assert_eq!(hex_u64(&up["rx_metadata"][0]["gateway_eui"]), GW, "{up}");
+
+        // Deleted from the registry: the watch removes it and the node closes its connection.
+        let id = controlplane::store::id::GatewayId::new("gw-bs-join").unwrap();
+        store.delete_gateway(&id).await.expect("delete");
+        let end = tokio::time::timeout(WAIT, async {
+            loop {
+                match st.ws.next().await {
+                    None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
+                    Some(Ok(_)) => {}
+                }
+            }
+        })
+        .await;
+        assert!(end.is_ok(), "the removed gateway's connection is closed");
+        wait_metric(&node, "dataplane_bs_drops_total", 1, |t| {
+            sample(t, "dataplane_bs_drops_total", "reason=\"gateway_removed\"").unwrap_or(0)
+        })
+        .await;
+        assert!(
+            matches!(
+                Station::open(&traffic, Some(TOKEN)).await,
+                Err(WsError::Http(r)) if r.status() == 404
+            ),
+            "a removed gateway cannot reconnect"
+        );
     });
     node.stop();
     drop(rt);

@@ -3,7 +3,8 @@
 //! connection serves. Driven once per loop turn ([`StationServer::turn`]) with the core's
 //! [`UplinkSink`] (the router): uplinks and `dntxed`s go to it like Semtech UDP's, and each
 //! station's arrival or departure goes to every core as a [`StationRoute`]. Downlinks for this
-//! core's stations arrive as [`StationDown`]s ([`StationServer::downlink`]).
+//! core's stations arrive as [`StationDown`]s ([`StationServer::downlink`]). A gateway removed
+//! from the registry (the control plane's watch) loses its connection on the next turn.
 //!
 //! With TLS configured, each connection has a [`TlsLayer`] between the socket and the
 //! [`Connection`]: socket bytes are decrypted before the connection sees them, and the
@@ -46,6 +47,7 @@ pub struct StationServer {
     conn_events: Vec<ConnEvent>,
     buf: Vec<u8>,
     plain: Vec<u8>,
+    recheck: bool,
     /// This core's LNS counters.
     pub stats: StationStats,
 }
@@ -75,6 +77,7 @@ impl StationServer {
             conn_events: Vec::new(),
             buf: vec![0; 16 * 1024],
             plain: Vec::new(),
+            recheck: false,
             stats: StationStats::default(),
         })
     }
@@ -89,13 +92,34 @@ impl StationServer {
         self.tcp.wake_fd()
     }
 
-    /// Swaps in a new registry snapshot (new connections are checked against it).
+    /// Swaps in a new registry snapshot: new connections are checked against it, and on the
+    /// next [`StationServer::turn`] the stations of gateways it no longer has are disconnected.
     pub fn set_registry(&mut self, registry: Arc<GatewayRegistry>) {
         self.registry = registry;
+        self.recheck = true;
+    }
+
+    /// Closes the traffic connections of gateways the registry no longer has (counted
+    /// `gateway_removed`; a reconnecting station is then refused as unknown).
+    fn drop_removed(&mut self, sink: &mut impl UplinkSink) {
+        self.recheck = false;
+        let gone: Vec<u64> = self
+            .stations
+            .iter()
+            .filter(|(eui, _)| self.registry.get(eui).is_none())
+            .map(|(_, id)| *id)
+            .collect();
+        for id in gone {
+            self.stats.drop("gateway_removed");
+            self.close(id, sink);
+        }
     }
 
     /// Accepts, reads and writes whatever is ready; what stations said goes to `sink`.
     pub fn turn(&mut self, now: Instant, sink: &mut impl UplinkSink) {
+        if self.recheck {
+            self.drop_removed(sink);
+        }
         let mut events = std::mem::take(&mut self.tcp_events);
         events.clear();
         self.tcp.poll(&mut events);
