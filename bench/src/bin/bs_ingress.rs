@@ -8,7 +8,9 @@
 //! phase follow the first's):
 //!
 //! 1. UDP: one socket per gateway blasting PUSH_DATA datagrams (one `rxpk` each) over loopback;
-//!    datagrams the kernel drops at saturation are lost (reported);
+//!    datagrams the kernel drops at saturation are lost (reported; the CPU they cost the
+//!    senders and the kernel lowers the delivered rate, so `--udp-rate N` paces the senders to
+//!    N datagrams/s in all, to find the loss-free rate);
 //! 2. Basic Station: `--conns` stations (one thread and one blocking tungstenite WebSocket each,
 //!    after `version`/`router_config`) writing `updf` messages as fast as TCP takes them;
 //!    session `s` always goes through station `s % conns`, so its FCnts arrive in order.
@@ -17,9 +19,16 @@
 //! over the time from its first send to its last delivery. Senders run on the same machine as
 //! the node and compete for its cores, as they do in the UDP ingress benchmark.
 //!
+//! Measured on the 2-vCPU dev VM under load ~6 from other builds (one run each, 2 workers,
+//! 2,000 sessions, 100,000 uplinks per phase, 4 gateways/stations; figures vary ±20%):
+//! Basic Station 72–92k uplinks/s with no loss (TCP pushes back on the stations); Semtech UDP
+//! loss-free at 57k/s when paced at 60k/s (`--udp-rate 60000`), and 28–44k/s delivered with
+//! 40–56% of datagrams lost when unpaced or paced at 80k/s. With one station/socket: 71k vs
+//! 60k (UDP lost 18%).
+//!
 //! ```text
 //! cargo run --release -p bench --bin bs_ingress -- [--sessions 2000] [--uplinks 200000] \
-//!     [--conns 4] [--workers 2] [--window-ms 50]
+//!     [--conns 4] [--workers 2] [--window-ms 50] [--udp-rate 0]
 //! ```
 
 use base64::Engine;
@@ -44,6 +53,7 @@ struct Opts {
     conns: u32,
     workers: usize,
     window_ms: u64,
+    udp_rate: u64,
 }
 
 fn opts() -> Result<Opts, String> {
@@ -53,6 +63,7 @@ fn opts() -> Result<Opts, String> {
         conns: 4,
         workers: 2,
         window_ms: 50,
+        udp_rate: 0,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -67,6 +78,7 @@ fn opts() -> Result<Opts, String> {
             "--conns" => o.conns = n.max(1) as u32,
             "--workers" => o.workers = n.max(1) as usize,
             "--window-ms" => o.window_ms = n,
+            "--udp-rate" => o.udp_rate = n,
             _ => return Err(format!("unknown option {a}")),
         }
     }
@@ -203,20 +215,38 @@ fn main() -> anyhow::Result<()> {
     let bs_addr = node.bs_addr.ok_or(anyhow::anyhow!("no LNS address"))?;
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     println!(
-        "bs_ingress: {cores} cores, {} workers, {} sessions, {} uplinks per phase, {} gateways/stations, dedup window {} ms",
-        o.workers, o.sessions, o.uplinks, o.conns, o.window_ms
+        "bs_ingress: {cores} cores, {} workers, {} sessions, {} uplinks per phase, {} gateways/stations, dedup window {} ms, UDP rate {}",
+        o.workers,
+        o.sessions,
+        o.uplinks,
+        o.conns,
+        o.window_ms,
+        if o.udp_rate == 0 {
+            "unpaced".to_owned()
+        } else {
+            format!("{}/s", o.udp_rate)
+        }
     );
 
     // Phase 1: Semtech UDP.
     let udp_addr = node.udp_addr;
     let base = delivered(&node);
     let t0 = Instant::now();
+    // Datagrams per sender per millisecond (0: as fast as the socket takes them).
+    let per_ms = o.udp_rate.div_ceil(1000 * u64::from(o.conns)) as usize;
     let senders: Vec<_> = datagrams
         .into_iter()
         .map(|ds| {
             std::thread::spawn(move || -> std::io::Result<()> {
                 let sock = UdpSocket::bind(lo(0))?;
-                for d in &ds {
+                let start = Instant::now();
+                for (i, d) in ds.iter().enumerate() {
+                    if per_ms > 0 && i % per_ms == 0 {
+                        let due = start + Duration::from_millis((i / per_ms) as u64);
+                        if let Some(w) = due.checked_duration_since(Instant::now()) {
+                            std::thread::sleep(w);
+                        }
+                    }
                     let _ = sock.send_to(d, udp_addr);
                 }
                 Ok(())

@@ -24,7 +24,9 @@
 //! session under the connection, same in-memory style), [`server`] (one core's connections over
 //! `runtime::tcp`), [`metrics`].
 //!
-//! Not done yet: CUPS.
+//! Not done yet: CUPS; `router_config` from the gateway's own frequency plan (the watch's
+//! `Gateway` carries `frequency_plan_id`, but the registry record keeps only the region, so a
+//! station gets the region's default channels, sub-band 1 for US915/AU915).
 
 pub mod auth;
 pub mod connection;
