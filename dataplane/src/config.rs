@@ -53,7 +53,7 @@ pub struct Config {
 pub struct BasicStationSection {
     /// Address every worker binds with `SO_REUSEPORT` (TCP).
     pub listen: SocketAddr,
-    /// PEM certificate chain for `wss://` (not supported yet: the node refuses to start).
+    /// PEM certificate chain for `wss://` (with `tls_key`; the listener then speaks TLS only).
     pub tls_cert: Option<PathBuf>,
     /// PEM private key for `wss://`.
     pub tls_key: Option<PathBuf>,

@@ -6,6 +6,7 @@
 use crate::application::queue;
 use crate::config::{Config, IngressConfig, RecvModeConfig};
 use crate::events::{self, HubConfig, Publisher};
+use crate::gateway::basicstation::tls::StationTls;
 use crate::gateway::basicstation::{metrics::StationMetrics, server::StationServer};
 use crate::gateway::{CoreMsg, registry::GatewayRegistry, udp::ingress::SemtechUdpIngress};
 use crate::http::{self, ApiState};
@@ -44,6 +45,9 @@ pub enum NodeError {
     /// The session journal could not be recovered.
     #[error("recovering the session journal: {0}")]
     Recover(#[from] crate::persist::RecoverError),
+    /// The `[basicstation]` TLS certificate or key is unusable.
+    #[error(transparent)]
+    Tls(#[from] crate::gateway::basicstation::tls::TlsConfigError),
     /// A worker failed while starting.
     #[error("worker {0} failed to start: {1}")]
     Worker(usize, String),
@@ -81,13 +85,11 @@ pub fn start(
     let n = cores::worker_count(config.workers);
     let udp_addr = resolve_shared_port(config.udp.bind)?;
     let bs = match &config.basicstation {
-        Some(b) if b.tls_cert.is_some() || b.tls_key.is_some() => {
-            return Err(NodeError::Io {
-                what: "basicstation: TLS (tls_cert/tls_key) is not supported yet",
-                source: std::io::ErrorKind::Unsupported.into(),
-            });
+        Some(b) => {
+            let mut c = b.to_station_config();
+            c.tls = StationTls::from_paths(b.tls_cert.as_deref(), b.tls_key.as_deref())?;
+            Some((resolve_shared_tcp_port(b.listen)?, c))
         }
-        Some(b) => Some((resolve_shared_tcp_port(b.listen)?, b.to_station_config())),
         None => None,
     };
     let bs_addr = bs.as_ref().map(|(a, _)| *a);

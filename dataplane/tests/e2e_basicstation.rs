@@ -1,35 +1,33 @@
 //! End to end, LoRa Basics Station gateways against a whole node over loopback WebSocket. The
-//! station here is written from the Basic Station documentation ("The LNS Protocol",
+//! station ([`bs_support`]) is written from the Basic Station documentation ("The LNS Protocol",
 //! doc.sm.tc/station/tcproto.html; glossary for `xtime`/`rctx`; "Time synchronization"), with
-//! `tokio-tungstenite` as its WebSocket client: it discovers its traffic URI on `/router-info`,
-//! connects with its token in `Authorization`, sends `version`, `updf`, `timesync`, `dntxed`
-//! as JSON it writes itself, and reads `router_config`, `dnmsg` and `timesync` replies as plain
-//! JSON. Frames are built by `lrwn`; results are read from the SSE events stream and `/metrics`.
+//! `tokio-tungstenite` as its WebSocket client. Frames are built by `lrwn`; results are read
+//! from the SSE events stream and `/metrics`. `wss://` is in `e2e_basicstation_tls.rs`, joins in
+//! `e2e_basicstation_join.rs`.
 //!
 //! Oracles: EU868 channels and windows from RP002-1.0.3 §2.1 (default channels 868.1/868.3/
 //! 868.5 MHz, DR0–5 SF12–SF7 at 125 kHz, DR6 SF7 at 250 kHz, RX2 869.525 MHz DR0,
 //! RECEIVE_DELAY1 1 s); the class A `dnmsg` carries the uplink's `xtime` and `rctx` with
 //! `RxDelay` (Basic Station docs, "Downlink Message").
 
+mod bs_support;
 mod e2e_support;
 mod events_support;
 
 use base64::Engine;
+use bs_support::*;
 use dataplane::config::BasicStationSection;
 use dataplane::gateway::registry::{GatewayRecord, GatewayRegistry};
 use dataplane::node::{self, Node};
 use dataplane::sync::session_file::SessionRecord;
 use e2e_support::*;
 use events_support::post;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::SinkExt;
 use lrwn::AES128Key;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::net::SocketAddr;
 use std::time::Duration;
-use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 /// The Basic Station gateway (with a token) and a Semtech UDP gateway.
 const BS: u64 = 0x00B5_0000_0000_0001;
@@ -37,17 +35,6 @@ const UDP: u64 = 0x00B5_0000_0000_0002;
 const TOKEN: &str = "station-secret-token";
 /// The station's concentrator clock at the uplink: radio unit 0, session 0x17, 5 000 s.
 const XTIME: i64 = (0x17 << 48) | 5_000_000_000;
-
-/// argon2id of `token` at the Identity Server's token cost, as the control plane pushes it.
-fn token_hash(token: &str) -> String {
-    use argon2::password_hash::{PasswordHasher, SaltString};
-    let params = argon2::Params::new(argon2::Params::MIN_M_COST, 1, 1, None).unwrap();
-    let a = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
-    let salt = SaltString::from_b64("ZTJlc2FsdHNhbHQ").unwrap();
-    a.hash_password(token.as_bytes(), &salt)
-        .unwrap()
-        .to_string()
-}
 
 fn start(sessions: Vec<SessionRecord>) -> Node {
     let rec = |eui, hash| GatewayRecord {
@@ -66,109 +53,6 @@ fn start(sessions: Vec<SessionRecord>) -> Node {
     node::start(&config, registry, sessions).expect("node starts")
 }
 
-type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
-/// A station: its traffic connection.
-struct Station {
-    ws: Ws,
-}
-
-impl Station {
-    /// Discovery on `/router-info`, then the traffic URI with `auth`.
-    async fn connect(node: &Node, eui: u64, auth: Option<&str>) -> Result<Self, WsError> {
-        let addr = node.bs_addr.expect("LNS enabled");
-        let (mut d, _) =
-            tokio_tungstenite::connect_async(format!("ws://{addr}/router-info")).await?;
-        // The station sends its EUI in ID6 form ("::b5:0:0:1" style is also accepted).
-        d.send(Message::text(
-            json!({ "router": format!("{eui:016x}") }).to_string(),
-        ))
-        .await?;
-        let answer = next_json(&mut d).await;
-        let uri = answer["uri"]
-            .as_str()
-            .unwrap_or_else(|| panic!("{answer}"))
-            .to_owned();
-        assert!(uri.starts_with("ws://"), "{answer}");
-        Self::open(&uri, auth).await
-    }
-
-    async fn open(uri: &str, auth: Option<&str>) -> Result<Self, WsError> {
-        let mut req = uri.into_client_request()?;
-        if let Some(a) = auth {
-            req.headers_mut()
-                .insert("Authorization", a.parse().expect("header value"));
-        }
-        let (ws, _) = tokio::time::timeout(WAIT, tokio_tungstenite::connect_async(req))
-            .await
-            .expect("connect in time")?;
-        Ok(Self { ws })
-    }
-
-    async fn send(&mut self, v: Value) {
-        self.ws
-            .send(Message::text(v.to_string()))
-            .await
-            .expect("send");
-    }
-
-    async fn recv(&mut self) -> Value {
-        next_json(&mut self.ws).await
-    }
-
-    /// `updf` for the lrwn-built `phy` (LNS protocol "Uplink Data Frame": fields of the
-    /// PHYPayload, FOpts/FRMPayload hex, DevAddr and MIC as signed 32-bit integers).
-    async fn updf(&mut self, phy: &[u8], xtime: i64) {
-        let n = phy.len();
-        let fopts_len = usize::from(phy[5] & 0x0F);
-        let port_at = 8 + fopts_len;
-        let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02X}")).collect::<String>();
-        let (fport, frm) = if n - 4 > port_at {
-            (i64::from(phy[port_at]), hex(&phy[port_at + 1..n - 4]))
-        } else {
-            (-1, String::new())
-        };
-        self.send(json!({
-            "msgtype": "updf",
-            "MHdr": phy[0],
-            "DevAddr": i32::from_le_bytes(phy[1..5].try_into().unwrap()),
-            "FCtrl": phy[5],
-            "FCnt": u16::from_le_bytes([phy[6], phy[7]]),
-            "FOpts": hex(&phy[8..port_at]),
-            "FPort": fport,
-            "FRMPayload": frm,
-            "MIC": i32::from_le_bytes(phy[n - 4..].try_into().unwrap()),
-            "RefTime": 0.0,
-            "DR": 5,
-            "Freq": 868_100_000,
-            "upinfo": {
-                "rctx": 0, "xtime": xtime, "gpstime": 0, "fts": -1,
-                "rssi": -42, "snr": 7.5, "rxtime": 1_700_000_000.0
-            }
-        }))
-        .await;
-    }
-}
-
-async fn next_json(ws: &mut Ws) -> Value {
-    loop {
-        let m = tokio::time::timeout(WAIT, ws.next())
-            .await
-            .expect("a message in time")
-            .expect("stream open")
-            .expect("message");
-        match m {
-            Message::Text(t) => return serde_json::from_str(t.as_str()).expect("JSON"),
-            Message::Ping(_) | Message::Pong(_) => {}
-            other => panic!("unexpected {other:?}"),
-        }
-    }
-}
-
-fn hex_u64(v: &Value) -> u64 {
-    u64::from_str_radix(&v.as_str().unwrap().replace(['-', ':'], ""), 16).unwrap()
-}
-
 async fn bs_metric(node: &Node, name: &str, labels: &str, want: u64) -> String {
     wait_metric(node, name, want, |t| sample(t, name, labels).unwrap_or(0)).await
 }
@@ -179,7 +63,7 @@ fn station_discovers_configures_uplinks_and_gets_class_a_downlinks() {
     let node = start(vec![dev.record(Some(1))]);
     block_on(async {
         let mut sse = subscribe(&node, 1).await;
-        let mut st = Station::connect(&node, BS, Some(&format!("Bearer {TOKEN}")))
+        let mut st = Station::connect(node.bs_addr.unwrap(), BS, Some(&format!("Bearer {TOKEN}")))
             .await
             .expect("traffic connection");
         st.send(json!({"msgtype":"version","station":"2.0.6(rpi/std)","firmware":null,"package":null,"model":"rpi","protocol":2,"features":"rmtsh"})).await;
@@ -260,11 +144,7 @@ fn station_discovers_configures_uplinks_and_gets_class_a_downlinks() {
         );
         assert_eq!(dn["dC"], 0);
         assert_eq!(hex_u64(&dn["DevEui"]), dev.dev_eui());
-        let pdu: Vec<u8> = (0..dn["pdu"].as_str().unwrap().len() / 2)
-            .map(|i| {
-                u8::from_str_radix(&dn["pdu"].as_str().unwrap()[2 * i..2 * i + 2], 16).unwrap()
-            })
-            .collect();
+        let pdu = unhex(dn["pdu"].as_str().unwrap());
         let mut phy = lrwn::PhyPayload::from_slice(&pdu).expect("lrwn parses the dnmsg pdu");
         assert!(
             phy.validate_downlink_data_mic(
@@ -340,7 +220,7 @@ fn one_uplink_heard_over_udp_and_basic_station_is_one_event() {
     block_on(async {
         let mut sse = subscribe(&node, 1).await;
         let g = Gateway::connect(UDP, node.udp_addr).await;
-        let mut st = Station::connect(&node, BS, Some(TOKEN))
+        let mut st = Station::connect(node.bs_addr.unwrap(), BS, Some(TOKEN))
             .await
             .expect("traffic");
         st.send(json!({"msgtype":"version","station":"x"})).await;
@@ -373,7 +253,7 @@ fn bad_input_is_counted_and_the_node_keeps_serving() {
     let node = start(vec![dev.record(Some(1))]);
     block_on(async {
         let addr = node.bs_addr.unwrap();
-        let status = |r: Result<Station, WsError>| match r {
+        let status = |r: Result<Station<Plain>, WsError>| match r {
             Err(WsError::Http(resp)) => resp.status().as_u16(),
             Err(e) => panic!("{e}"),
             Ok(_) => 101,

@@ -121,20 +121,22 @@ impl Load {
     }
 }
 
-fn nwk_key(s: u32) -> Aes128Key {
+/// Session `s`'s NwkSKey.
+pub fn nwk_key(s: u32) -> Aes128Key {
     let mut k = [0x2B; 16];
     k[..4].copy_from_slice(&s.to_be_bytes());
     Aes128Key::from_bytes(k)
 }
 
-fn app_key(s: u32) -> Aes128Key {
+/// Session `s`'s AppSKey.
+pub fn app_key(s: u32) -> Aes128Key {
     let mut k = [0x11; 16];
     k[..4].copy_from_slice(&s.to_be_bytes());
     Aes128Key::from_bytes(k)
 }
 
 /// An unconfirmed 1.0 data uplink on FPort 1 with ADR set, payload encrypted, MIC set.
-fn frame(mic: &MicKey, app: &CipherKey, addr: DevAddr, fcnt: u32) -> Vec<u8> {
+pub fn frame(mic: &MicKey, app: &CipherKey, addr: DevAddr, fcnt: u32) -> Vec<u8> {
     let mut enc = PAYLOAD;
     frm_payload_crypt(app, Direction::Uplink, addr, fcnt, &mut enc);
     let repr = DataFrameRepr {

@@ -117,6 +117,7 @@ pub struct Connection {
     reply: Vec<u8>,
     max_message: usize,
     public_host: String,
+    scheme: &'static str,
 }
 
 impl Connection {
@@ -144,6 +145,7 @@ impl Connection {
             reply: Vec::with_capacity(512),
             max_message: config.max_message,
             public_host: config.public_host.clone(),
+            scheme: if config.tls.is_some() { "wss" } else { "ws" },
         }
     }
 
@@ -282,7 +284,8 @@ impl Connection {
                         }
                         (None, host) => {
                             let host = host.unwrap_or_default();
-                            let ok = discovery(text.as_bytes(), registry, host, reply);
+                            let at = (self.scheme, host);
+                            let ok = discovery(text.as_bytes(), registry, at, reply);
                             events.push(ConnEvent::Discovery(ok));
                             send_json(ws, reply);
                             Some((CloseCode::Normal, None))
@@ -364,11 +367,17 @@ fn http_status(status: u16) -> Vec<u8> {
         .into_bytes()
 }
 
-/// Answers a discovery request; `true` when it named a registered gateway.
-fn discovery(text: &[u8], registry: &GatewayRegistry, host: &str, out: &mut Vec<u8>) -> bool {
+/// Answers a discovery request with a traffic URI at `(scheme, host)`; `true` when it named a
+/// registered gateway.
+fn discovery(
+    text: &[u8],
+    registry: &GatewayRegistry,
+    (scheme, host): (&str, &str),
+    out: &mut Vec<u8>,
+) -> bool {
     let (router, error) = match RouterInfoRequest::parse(text) {
         Ok(r) if registry.get(&r.router).is_some() => {
-            let uri = format!("ws://{host}/traffic/{:016X}", r.router.to_u64());
+            let uri = format!("{scheme}://{host}/traffic/{:016X}", r.router.to_u64());
             RouterInfoResponse::Ok {
                 router: r.router,
                 muxs: Eui64::from_u64(0),

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 pub const MSGTYPES: [&str; 6] = ["version", "updf", "jreq", "propdf", "dntxed", "timesync"];
 
 /// Drop reasons (messages, connections and downlinks).
-pub const DROPS: [&str; 17] = [
+pub const DROPS: [&str; 19] = [
     "malformed",
     "unknown_msgtype",
     "bad_frame",
@@ -29,6 +29,8 @@ pub const DROPS: [&str; 17] = [
     "output_full",
     "dnmsg_no_uplink",
     "dnmsg_no_connection",
+    "tls",
+    "gateway_removed",
 ];
 
 /// One core's LNS counters (written by that core only).

@@ -20,16 +20,20 @@
 //!
 //! Files: [`stream`] (in-memory byte pipes under tungstenite), [`auth`] (the traffic endpoint's
 //! path and `Authorization` checks), [`traffic`] (one station's messages, sans-IO),
-//! [`connection`] (HTTP upgrade + WebSocket of one TCP connection), [`server`] (one core's
-//! connections over `runtime::tcp`), [`metrics`].
+//! [`connection`] (HTTP upgrade + WebSocket of one TCP connection), [`tls`] (`wss://`: a rustls
+//! session under the connection, same in-memory style), [`server`] (one core's connections over
+//! `runtime::tcp`), [`metrics`].
 //!
-//! Not done yet: TLS (`wss://`; plain WebSocket only), CUPS.
+//! Not done yet: CUPS; `router_config` from the gateway's own frequency plan (the watch's
+//! `Gateway` carries `frequency_plan_id`, but the registry record keeps only the region, so a
+//! station gets the region's default channels, sub-band 1 for US915/AU915).
 
 pub mod auth;
 pub mod connection;
 pub mod metrics;
 pub mod server;
 pub mod stream;
+pub mod tls;
 pub mod traffic;
 
 use crate::network::downlink::{ScheduledDownlink, SlotTiming, Window};
@@ -101,6 +105,8 @@ pub struct StationConfig {
     pub max_pending_out: usize,
     /// Host (and port) written into discovery's `uri`; the request's `Host` header when empty.
     pub public_host: String,
+    /// TLS settings: every connection speaks `wss://` when set (discovery answers `wss://`).
+    pub tls: Option<tls::StationTls>,
 }
 
 impl Default for StationConfig {
@@ -109,6 +115,7 @@ impl Default for StationConfig {
             max_message: 16 * 1024,
             max_pending_out: 256 * 1024,
             public_host: String::new(),
+            tls: None,
         }
     }
 }

@@ -3,10 +3,16 @@
 //! connection serves. Driven once per loop turn ([`StationServer::turn`]) with the core's
 //! [`UplinkSink`] (the router): uplinks and `dntxed`s go to it like Semtech UDP's, and each
 //! station's arrival or departure goes to every core as a [`StationRoute`]. Downlinks for this
-//! core's stations arrive as [`StationDown`]s ([`StationServer::downlink`]).
+//! core's stations arrive as [`StationDown`]s ([`StationServer::downlink`]). A gateway removed
+//! from the registry (the control plane's watch) loses its connection on the next turn.
+//!
+//! With TLS configured, each connection has a [`TlsLayer`] between the socket and the
+//! [`Connection`]: socket bytes are decrypted before the connection sees them, and the
+//! connection's output is encrypted on its way out (a failed TLS session closes, counted `tls`).
 
 use super::connection::{ConnEvent, Connection};
 use super::metrics::StationStats;
+use super::tls::TlsLayer;
 use super::traffic::Inbound;
 use super::{StationConfig, StationDown, StationRoute};
 use crate::gateway::registry::GatewayRegistry;
@@ -23,10 +29,16 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 /// Bytes read from one connection per turn at most (the rest waits: fairness between stations).
 const READ_PER_TURN: usize = 64 * 1024;
 
+/// One accepted connection: the LNS protocol, under TLS when configured.
+struct Peer {
+    conn: Connection,
+    tls: Option<TlsLayer>,
+}
+
 /// One core's Basic Station connections.
 pub struct StationServer {
     tcp: TcpPoller,
-    conns: HashMap<u64, Connection>,
+    conns: HashMap<u64, Peer>,
     stations: HashMap<Eui64, u64>,
     registry: Arc<GatewayRegistry>,
     config: StationConfig,
@@ -34,6 +46,8 @@ pub struct StationServer {
     tcp_events: Vec<TcpEvent>,
     conn_events: Vec<ConnEvent>,
     buf: Vec<u8>,
+    plain: Vec<u8>,
+    recheck: bool,
     /// This core's LNS counters.
     pub stats: StationStats,
 }
@@ -62,6 +76,8 @@ impl StationServer {
             tcp_events: Vec::new(),
             conn_events: Vec::new(),
             buf: vec![0; 16 * 1024],
+            plain: Vec::new(),
+            recheck: false,
             stats: StationStats::default(),
         })
     }
@@ -76,13 +92,34 @@ impl StationServer {
         self.tcp.wake_fd()
     }
 
-    /// Swaps in a new registry snapshot (new connections are checked against it).
+    /// Swaps in a new registry snapshot: new connections are checked against it, and on the
+    /// next [`StationServer::turn`] the stations of gateways it no longer has are disconnected.
     pub fn set_registry(&mut self, registry: Arc<GatewayRegistry>) {
         self.registry = registry;
+        self.recheck = true;
+    }
+
+    /// Closes the traffic connections of gateways the registry no longer has (counted
+    /// `gateway_removed`; a reconnecting station is then refused as unknown).
+    fn drop_removed(&mut self, sink: &mut impl UplinkSink) {
+        self.recheck = false;
+        let gone: Vec<u64> = self
+            .stations
+            .iter()
+            .filter(|(eui, _)| self.registry.get(eui).is_none())
+            .map(|(_, id)| *id)
+            .collect();
+        for id in gone {
+            self.stats.drop("gateway_removed");
+            self.close(id, sink);
+        }
     }
 
     /// Accepts, reads and writes whatever is ready; what stations said goes to `sink`.
     pub fn turn(&mut self, now: Instant, sink: &mut impl UplinkSink) {
+        if self.recheck {
+            self.drop_removed(sink);
+        }
         let mut events = std::mem::take(&mut self.tcp_events);
         events.clear();
         self.tcp.poll(&mut events);
@@ -90,8 +127,18 @@ impl StationServer {
             match ev {
                 TcpEvent::Accepted(id, _) => {
                     self.stats.accepted += 1;
-                    let c = Connection::new(Arc::clone(&self.registry), &self.config);
-                    self.conns.insert(id, c);
+                    let conn = Connection::new(Arc::clone(&self.registry), &self.config);
+                    let tls = match self.config.tls.as_ref().map(TlsLayer::new) {
+                        None => None,
+                        Some(Ok(t)) => Some(t),
+                        Some(Err(e)) => {
+                            tracing::warn!(error = %e, "basic station: TLS session");
+                            self.stats.drop("tls");
+                            self.tcp.close(id);
+                            continue;
+                        }
+                    };
+                    self.conns.insert(id, Peer { conn, tls });
                 }
                 TcpEvent::Readable(id) => self.read(id, now, sink),
                 TcpEvent::Writable(id) => self.flush(id, sink),
@@ -112,13 +159,36 @@ impl StationServer {
                 Err(_) => return self.close(id, sink),
             };
             taken += n;
-            let Some(c) = self.conns.get_mut(&id) else {
+            let Some(p) = self.conns.get_mut(&id) else {
                 return;
             };
-            let data = self.buf.get(..n).unwrap_or_default();
-            c.receive(data, &self.registry, unix, &mut self.conn_events);
-            self.handle_events(id, now, sink);
-            if self.conns.get(&id).is_none_or(Connection::is_closing) {
+            let mut data = self.buf.get(..n).unwrap_or_default();
+            let mut peer_closed = false;
+            if let Some(t) = &mut p.tls {
+                self.plain.clear();
+                match t.decrypt(data, &mut self.plain) {
+                    Ok(closed) => peer_closed = closed,
+                    Err(e) => {
+                        tracing::debug!(error = %e, "basic station: TLS failed");
+                        self.stats.drop("tls");
+                        // The alert (if any) goes out, then the connection closes.
+                        let alert = t.output().to_vec();
+                        let _ = self.tcp.write(id, &alert);
+                        return self.close(id, sink);
+                    }
+                }
+                data = &self.plain;
+            }
+            if !data.is_empty() {
+                p.conn
+                    .receive(data, &self.registry, unix, &mut self.conn_events);
+                self.handle_events(id, now, sink);
+            }
+            if peer_closed {
+                self.flush(id, sink);
+                return self.close(id, sink);
+            }
+            if self.conns.get(&id).is_none_or(|p| p.conn.is_closing()) {
                 break;
             }
         }
@@ -170,22 +240,44 @@ impl StationServer {
     }
 
     fn flush(&mut self, id: u64, sink: &mut impl UplinkSink) {
-        let Some(c) = self.conns.get_mut(&id) else {
+        let Some(p) = self.conns.get_mut(&id) else {
             return;
         };
+        if let Some(t) = &mut p.tls {
+            let plain = p.conn.output();
+            let n = plain.len();
+            t.encrypt(plain);
+            p.conn.consume_output(n);
+            if p.conn.is_closing() {
+                t.close_notify();
+            }
+        }
         let mut failed = false;
-        while !c.output().is_empty() {
-            match self.tcp.write(id, c.output()) {
+        loop {
+            let out = match &p.tls {
+                Some(t) => t.output(),
+                None => p.conn.output(),
+            };
+            if out.is_empty() {
+                break;
+            }
+            match self.tcp.write(id, out) {
                 Ok(0) => break,
-                Ok(n) => c.consume_output(n),
+                Ok(n) => match &mut p.tls {
+                    Some(t) => t.consume_output(n),
+                    None => p.conn.consume_output(n),
+                },
                 Err(_) => {
                     failed = true;
                     break;
                 }
             }
         }
-        let left = c.output().len();
-        if failed || (left == 0 && c.is_closing()) {
+        let left = match &p.tls {
+            Some(t) => t.output().len(),
+            None => p.conn.output().len(),
+        };
+        if failed || (left == 0 && p.conn.is_closing()) {
             return self.close(id, sink);
         }
         if left > self.config.max_pending_out {
@@ -196,11 +288,11 @@ impl StationServer {
     }
 
     fn close(&mut self, id: u64, sink: &mut impl UplinkSink) {
-        let Some(c) = self.conns.remove(&id) else {
+        let Some(p) = self.conns.remove(&id) else {
             return;
         };
         self.tcp.close(id);
-        if let Some(eui) = c.station()
+        if let Some(eui) = p.conn.station()
             && self.stations.get(&eui) == Some(&id)
         {
             self.stations.remove(&eui);
@@ -214,7 +306,7 @@ impl StationServer {
     pub fn downlink(&mut self, now: Instant, d: StationDown, sink: &mut impl UplinkSink) {
         let id = self.stations.get(&d.eui).copied();
         let r = match id.and_then(|id| self.conns.get_mut(&id)) {
-            Some(c) => c.downlink(&d, unix_us()),
+            Some(p) => p.conn.downlink(&d, unix_us()),
             None => Err("dnmsg_no_connection"),
         };
         match (r, id) {
