@@ -375,7 +375,11 @@ mod tests {
             stack.control_plane.watch_config().is_some(),
             "the stack follows the control plane"
         );
-        assert_eq!(c.runtime.ingress, IngressConfig::IoUring, "io_uring by default");
+        assert_eq!(
+            c.runtime.ingress,
+            IngressConfig::IoUring,
+            "io_uring by default"
+        );
         let tokio = Config::load(Some("[runtime]\ningress = \"tokio\""), []).unwrap();
         assert_eq!(tokio.runtime.ingress, IngressConfig::Tokio);
         assert!(
