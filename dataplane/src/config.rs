@@ -43,6 +43,47 @@ pub struct Config {
     pub mesh_capacity: usize,
     /// Log filter (`tracing_subscriber::EnvFilter` syntax); `RUST_LOG` wins when set.
     pub log: String,
+    /// LoRa Basics Station LNS endpoint (`[basicstation]`); off when the section is absent.
+    pub basicstation: Option<BasicStationSection>,
+}
+
+/// The Basic Station LNS endpoint (`/router-info`, `/traffic/<EUI>` over WebSocket).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct BasicStationSection {
+    /// Address every worker binds with `SO_REUSEPORT` (TCP).
+    pub listen: SocketAddr,
+    /// PEM certificate chain for `wss://` (not supported yet: the node refuses to start).
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for `wss://`.
+    pub tls_key: Option<PathBuf>,
+    /// Host (and port) discovery writes into the traffic URI; the request's `Host` when empty.
+    pub public_host: String,
+    /// Largest WebSocket message accepted, in bytes; a larger one closes the connection.
+    pub max_message: usize,
+}
+
+impl Default for BasicStationSection {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([0, 0, 0, 0], 1887)),
+            tls_cert: None,
+            tls_key: None,
+            public_host: String::new(),
+            max_message: 16 * 1024,
+        }
+    }
+}
+
+impl BasicStationSection {
+    /// The adapter's settings.
+    pub fn to_station_config(&self) -> crate::gateway::basicstation::StationConfig {
+        crate::gateway::basicstation::StationConfig {
+            max_message: self.max_message.max(1024),
+            public_host: self.public_host.clone(),
+            ..Default::default()
+        }
+    }
 }
 
 /// Semtech UDP listener settings.
@@ -310,6 +351,7 @@ impl Default for Config {
             persist: PersistSection::default(),
             mesh_capacity: 8192,
             log: "info".into(),
+            basicstation: None,
         }
     }
 }

@@ -21,6 +21,7 @@
 pub mod downlink;
 mod exposition;
 mod latency;
+pub mod mac;
 pub mod persist;
 
 use std::{

@@ -6,6 +6,7 @@
 use crate::application::queue;
 use crate::config::{Config, IngressConfig, RecvModeConfig};
 use crate::events::{self, HubConfig, Publisher};
+use crate::gateway::basicstation::{metrics::StationMetrics, server::StationServer};
 use crate::gateway::{CoreMsg, registry::GatewayRegistry, udp::ingress::SemtechUdpIngress};
 use crate::http::{self, ApiState};
 use crate::metrics::{CoreCounters, DownlinkMetrics, PersistMetrics, Registry};
@@ -60,6 +61,8 @@ pub struct Node {
     pub http_addr: SocketAddr,
     /// The gRPC address.
     pub grpc_addr: SocketAddr,
+    /// The Basic Station LNS address every worker listens on, when enabled.
+    pub bs_addr: Option<SocketAddr>,
     /// Every core's counters, as `/metrics` renders them.
     pub metrics: Arc<Registry>,
     stop: Arc<AtomicBool>,
@@ -77,12 +80,27 @@ pub fn start(
     crate::sync::session_file::validate(&sessions)?;
     let n = cores::worker_count(config.workers);
     let udp_addr = resolve_shared_port(config.udp.bind)?;
+    let bs = match &config.basicstation {
+        Some(b) if b.tls_cert.is_some() || b.tls_key.is_some() => {
+            return Err(NodeError::Io {
+                what: "basicstation: TLS (tls_cert/tls_key) is not supported yet",
+                source: std::io::ErrorKind::Unsupported.into(),
+            });
+        }
+        Some(b) => Some((resolve_shared_tcp_port(b.listen)?, b.to_station_config())),
+        None => None,
+    };
+    let bs_addr = bs.as_ref().map(|(a, _)| *a);
     let (publishers, hub, drainer) = events::hub(n, HubConfig::default());
     let mut registry_m = Registry::new(n);
     registry_m.register(hub.collector());
     let downlink_metrics = Arc::new(DownlinkMetrics::new(n));
     registry_m.register(downlink_metrics.clone());
     let persist_metrics = Arc::new(PersistMetrics::new(n));
+    let station_metrics = Arc::new(StationMetrics::new(n));
+    if bs.is_some() {
+        registry_m.register(station_metrics.clone());
+    }
     let seeds = recover_journals(config, n, &persist_metrics)?;
     if seeds.is_some() {
         registry_m.register(persist_metrics.clone());
@@ -256,8 +274,17 @@ pub fn start(
                     .and_then(|mut p| p[i].take())
                     .ok_or("publisher")?;
                 let counters: Arc<CoreCounters> = metrics.core(i).ok_or("counters")?;
-                let ring = SocketLoop::bind(udp_addr, ingress_kind)
+                let mut ring = SocketLoop::bind(udp_addr, ingress_kind)
                     .map_err(|e| format!("binding {udp_addr}: {e}"))?;
+                let station = match &bs {
+                    Some((addr, c)) => {
+                        let s = StationServer::bind(*addr, registry.clone(), i, c.clone())
+                            .map_err(|e| format!("binding basicstation {addr}: {e}"))?;
+                        ring.watch(s.wake_fd());
+                        Some(s)
+                    }
+                    None => None,
+                };
                 let mut core = NetworkCore::new(network_config);
                 let durable = match &persist_root {
                     // Each core opens its own journal (its io_uring is single-issuer), one at a
@@ -314,10 +341,13 @@ pub fn start(
                     owner = owner.with_durability(d);
                 }
                 let ingress = SemtechUdpIngress::new(registry.clone(), Router::new(ep, owner));
-                let worker = Worker::new(ingress, counters)
+                let mut worker = Worker::new(ingress, counters)
                     .with_control(rx)
                     .with_downlink_metrics(downlink_metrics.clone(), i)
                     .with_persist_metrics(persist_metrics.clone());
+                if let Some(s) = station {
+                    worker = worker.with_station(s, station_metrics.clone());
+                }
                 Ok::<_, String>((ring, worker))
             })();
             let (mut ring, mut worker) = match built {
@@ -341,6 +371,7 @@ pub fn start(
         udp_addr,
         http_addr,
         grpc_addr,
+        bs_addr,
         metrics,
         stop,
         workers,
@@ -411,6 +442,15 @@ async fn wait_true(mut rx: tokio::sync::watch::Receiver<bool>) {
 
 /// Workers share one port through `SO_REUSEPORT`; port 0 is resolved once so they all bind the
 /// same one.
+/// A concrete TCP port for the LNS listeners every core binds (port 0: one the OS picks now).
+fn resolve_shared_tcp_port(bind: SocketAddr) -> Result<SocketAddr, NodeError> {
+    if bind.port() != 0 {
+        return Ok(bind);
+    }
+    let probe = std::net::TcpListener::bind(bind).map_err(io("basicstation port"))?;
+    probe.local_addr().map_err(io("basicstation port"))
+}
+
 fn resolve_shared_port(bind: SocketAddr) -> Result<SocketAddr, NodeError> {
     if bind.port() != 0 {
         return Ok(bind);

@@ -20,6 +20,7 @@ use crate::application::event::ApplicationEvent;
 use crate::application::queue::PushReceiver;
 use crate::drop::DropReason;
 use crate::events::Publisher;
+use crate::gateway::basicstation::{metrics::StationMetrics, server::StationServer};
 use crate::gateway::{DownlinkRoute, GatewayUplink, TxAck, udp::ingress::SemtechUdpIngress};
 use crate::metrics::{CoreCounters, CoreTotals, DownlinkMetrics, LatencyRecorder, PersistMetrics};
 use crate::network::{Micros, NetworkCore, Now, Session, SessionTable, UplinkOutcome};
@@ -78,11 +79,13 @@ fn find_session<'a>(
 }
 
 /// Whether the uplink `session` just had owes a class A answer (what may spend a counter).
-fn owes_answer(session: &Session) -> bool {
+/// `mac_owes`: the MAC layer has answers or requests to send.
+fn owes_answer(session: &Session, mac_owes: bool) -> bool {
     session
         .last_uplink
         .is_some_and(|u| u.confirmed || u.adr_ack_req)
         || !session.queue.is_empty()
+        || mac_owes
 }
 
 /// Publishes a delivered uplink, recording its latency from first arrival (wall clock: the
@@ -214,8 +217,9 @@ impl<E: EventSink> NetworkOwner<E> {
         settings: Option<crate::application::event::RadioSettings>,
     ) -> Option<crate::persist::Seq> {
         let s = find_session(self.core.sessions_mut(), dev_addr, dev_eui, fcnt, device_id)?;
+        let mac_owes = self.downlink.mac_uplink(s);
         if let Some(d) = &mut self.durable
-            && owes_answer(s)
+            && owes_answer(s, mac_owes)
         {
             match d.reserve(s) {
                 Reserve::Ready => {}
@@ -228,6 +232,11 @@ impl<E: EventSink> NetworkOwner<E> {
             .after_uplink(at, s, settings, &mut self.events);
         if let Some(d) = &mut self.durable {
             d.spent(s, before);
+        }
+        if let Some(blob) = crate::network::mac::take_journal(s)
+            && let Some(d) = &mut self.durable
+        {
+            d.mac_state(persist::key_of(s), &blob);
         }
         None
     }
@@ -290,6 +299,17 @@ impl<E: EventSink> OwnerCore for NetworkOwner<E> {
 
     fn downlink_route(&mut self, route: DownlinkRoute) {
         self.downlink.set_route(route);
+    }
+
+    fn station_route(&mut self, route: crate::gateway::basicstation::StationRoute) {
+        self.downlink.set_station_route(route);
+    }
+
+    fn station_downlinks(
+        &mut self,
+        out: &mut Vec<(u16, crate::gateway::basicstation::StationDown)>,
+    ) {
+        self.downlink.take_station_downlinks(out);
     }
 
     fn tx_ack(&mut self, now: Instant, ack: TxAck) {
@@ -362,6 +382,7 @@ pub struct Worker<E> {
     control: Option<ControlReceiver>,
     downlink_metrics: Option<(Arc<DownlinkMetrics>, usize)>,
     persist_metrics: Option<Arc<PersistMetrics>>,
+    station: Option<(StationServer, Arc<StationMetrics>)>,
     /// Pushed sessions this core could not install (their DevAddr was full).
     pub sessions_refused: u64,
 }
@@ -379,6 +400,7 @@ impl<E: EventSink> Worker<E> {
             control: None,
             downlink_metrics: None,
             persist_metrics: None,
+            station: None,
             sessions_refused: 0,
         }
     }
@@ -393,6 +415,18 @@ impl<E: EventSink> Worker<E> {
     pub fn with_persist_metrics(mut self, metrics: Arc<PersistMetrics>) -> Self {
         self.persist_metrics = Some(metrics);
         self
+    }
+
+    /// Serves Basic Station gateways through `server` (this core's LNS connections), on the
+    /// same path as Semtech UDP; its counters go to `metrics` (core index: the downlink one).
+    pub fn with_station(mut self, server: StationServer, metrics: Arc<StationMetrics>) -> Self {
+        self.station = Some((server, metrics));
+        self
+    }
+
+    /// This core's LNS endpoint, when it serves one.
+    pub fn station(&self) -> Option<&StationServer> {
+        self.station.as_ref().map(|(s, _)| s)
     }
 
     /// Takes config changes (gateways, sessions) from the control plane's watch on each turn.
@@ -413,6 +447,9 @@ impl<E: EventSink> Worker<E> {
                 ControlMsg::Registry(r) => {
                     let owner = self.ingress.sink_mut().owner_mut();
                     owner.joins_mut().set_registry(Arc::clone(&r));
+                    if let Some((s, _)) = &mut self.station {
+                        s.set_registry(Arc::clone(&r));
+                    }
                     self.ingress.set_registry(r)
                 }
                 mut other => {
@@ -480,7 +517,16 @@ impl<E: EventSink> DatagramHandler for Worker<E> {
 
     fn on_turn(&mut self, now: Instant, out: &mut Outbox, stats: &UdpStats) {
         self.apply_control();
+        if let Some((s, _)) = &mut self.station {
+            s.turn(now, self.ingress.sink_mut());
+        }
         self.ingress.on_turn(now, out, stats);
+        if let Some((s, _)) = &mut self.station {
+            let router = self.ingress.sink_mut();
+            for d in router.take_station_downlinks() {
+                s.downlink(now, d, router);
+            }
+        }
         if self
             .published_at
             .is_none_or(|t| now.saturating_duration_since(t) >= PUBLISH_EVERY)
@@ -488,9 +534,14 @@ impl<E: EventSink> DatagramHandler for Worker<E> {
             self.counters.store_totals(&self.totals(stats));
             if let Some((m, core)) = &self.downlink_metrics {
                 m.store(*core, &self.ingress.sink().owner().downlink().stats);
+                m.mac
+                    .store(*core, &self.ingress.sink().owner().downlink().mac_stats);
                 let owner = self.ingress.sink_mut().owner_mut();
                 if let (Some(pm), Some(d)) = (&self.persist_metrics, owner.durable.as_mut()) {
                     d.publish(pm, *core);
+                }
+                if let Some((s, m)) = &self.station {
+                    m.store(*core, &s.stats);
                 }
             }
             self.published_at = Some(now);

@@ -173,6 +173,7 @@ pub fn registry(k: u32) -> GatewayRegistry {
         eui: Eui64::from_u64(BASE_EUI + u64::from(g)),
         id: format!("gw{g}"),
         region: Some("EU868".into()),
+        auth_token_hash: None,
     }))
     .expect("unique EUIs")
 }

@@ -1,8 +1,9 @@
 //! Gateway Server edge: which gateways may connect, and the protocol adapters that turn their
 //! traffic into [`GatewayUplink`]s for the network core (Semtech UDP today; Basic Station next,
-//! on the same path), plus what the downlink path needs from them: where each gateway takes
+//! on the same path, [`basicstation`]), plus what the downlink path needs from them: where each gateway takes
 //! downlinks ([`UplinkSink::downlink_route`]) and its verdict on each one ([`UplinkSink::tx_ack`]).
 
+pub mod basicstation;
 pub mod registry;
 pub mod udp;
 
@@ -33,6 +34,8 @@ pub trait UplinkSink {
     fn downlink_route(&mut self, _route: DownlinkRoute) {}
     /// A gateway's verdict on a downlink (`error` `None`: accepted).
     fn tx_ack(&mut self, _now: Instant, _ack: TxAck) {}
+    /// A Basic Station gateway's traffic connection opened or closed on this core.
+    fn station_route(&mut self, _route: basicstation::StationRoute) {}
     /// Called once per loop turn: drives timers and cross-core hand-offs; downlinks due go into
     /// `out` (sent from this core's socket, which shares the gateways' server port).
     fn on_turn(&mut self, _now: Instant, _out: &mut Outbox) {}
@@ -73,4 +76,8 @@ pub enum CoreMsg {
     Route(DownlinkRoute),
     /// A TX_ACK for the core whose index the token carries.
     TxAck(TxAck),
+    /// Where a Basic Station gateway's connection lives, for every core.
+    StationRoute(basicstation::StationRoute),
+    /// A downlink for the core holding the Basic Station gateway's connection.
+    StationDown(basicstation::StationDown),
 }

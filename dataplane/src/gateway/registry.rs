@@ -17,6 +17,10 @@ pub struct GatewayRecord {
     /// Regional parameters id of its frequency plan (`EU868`, `US915`, …).
     #[serde(default)]
     pub region: Option<String>,
+    /// Argon2 PHC hash of the token Basic Station gateways present (`None`: no token set, the
+    /// traffic endpoint accepts the gateway without `Authorization`).
+    #[serde(default)]
+    pub auth_token_hash: Option<String>,
 }
 
 /// Why a gateway file could not be used.

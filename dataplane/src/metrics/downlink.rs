@@ -146,6 +146,8 @@ struct Slot {
 #[derive(Debug)]
 pub struct DownlinkMetrics {
     cores: Vec<Slot>,
+    /// The MAC layer's counters, published beside the downlink path's.
+    pub mac: super::mac::MacMetrics,
 }
 
 fn store(dst: &[AtomicU64], src: &[u64]) {
@@ -159,6 +161,7 @@ impl DownlinkMetrics {
     pub fn new(cores: usize) -> Self {
         Self {
             cores: (0..cores).map(|_| Slot::default()).collect(),
+            mac: super::mac::MacMetrics::new(cores),
         }
     }
 
@@ -231,6 +234,7 @@ impl Collect for DownlinkMetrics {
         for (i, (_, code)) in TX_ERRORS.iter().enumerate() {
             out.sample(name, &[("code", code)], self.sum(|s| &s.tx_ack[i]));
         }
+        self.mac.collect(out);
     }
 }
 

@@ -15,6 +15,8 @@
 //!   data rate, bounded in memory.
 //! - [`uplink`]: the ordered steps a closed uplink goes through (parse, candidates, MIC, FCnt,
 //!   MAC commands, decrypt, event), each failure a [`DropReason`].
+//! - [`mac`]: the MAC layer: answers to device requests, the network's requests, ADR, the
+//!   per-session MAC state and its journaled form.
 //! - [`core`](mod@core): [`NetworkCore`], which ties them together and owns the counters.
 //!
 //! Durability is not done here: the outcome carries the accepted FCnt, and the persist layer
@@ -25,6 +27,7 @@ pub mod dedup;
 pub mod downlink;
 pub mod drop;
 pub mod fcnt;
+pub mod mac;
 pub mod session;
 pub mod session_table;
 pub mod uplink;

@@ -15,6 +15,7 @@ use std::fmt;
 
 use super::Micros;
 use super::downlink::{ConfirmedTracker, DownlinkQueue, RxSettings};
+use super::mac::MacState;
 
 /// The LoRaWAN device class a session operates in (LoRaWAN 1.0.4 §2: A always; B and C on top).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -124,6 +125,10 @@ pub struct UplinkRecord {
     pub gateway_count: u16,
     /// When its dedup window opened.
     pub received_at: Micros,
+    /// Unix time in milliseconds of its first copy.
+    pub received_at_ms: u64,
+    /// GPS time of reception in milliseconds, from the first reception that has one.
+    pub gps_time_ms: Option<u64>,
 }
 
 /// A device session held by the core that owns its DevAddr.
@@ -166,6 +171,8 @@ pub struct Session {
     pub queue: DownlinkQueue,
     /// The confirmed downlink awaiting the device's ACK.
     pub confirmed_down: ConfirmedTracker,
+    /// MAC-layer state: negotiated parameters, pending requests, ADR history.
+    pub mac: MacState,
 }
 
 impl Session {
@@ -197,6 +204,7 @@ impl Session {
             class: DeviceClass::A,
             queue: DownlinkQueue::default(),
             confirmed_down: ConfirmedTracker::default(),
+            mac: MacState::new(region, version),
         }
     }
 

@@ -258,6 +258,8 @@ fn record(s: &Session, head: &Head, fcnt: u32, closed: &Closed) -> UplinkRecord 
         max_snr_db: closed.rx.iter().filter_map(|r| r.snr_db).reduce(f32::max),
         gateway_count: u16::try_from(closed.rx.len()).unwrap_or(u16::MAX),
         received_at: closed.opened_at,
+        received_at_ms: closed.received_at_ms,
+        gps_time_ms: closed.rx.iter().find_map(|r| r.gps_time_ms),
     }
 }
 

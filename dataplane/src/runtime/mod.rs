@@ -16,6 +16,7 @@ pub mod buf_ring;
 pub mod cores;
 pub mod file_log;
 pub mod mesh;
+pub mod tcp;
 pub mod timer_wheel;
 pub mod tokio_udp;
 pub mod udp;

@@ -11,12 +11,14 @@
 
 use super::udp::{DatagramHandler, MAX_DATAGRAM, Outbox, RecvMode, UdpRing, UdpStats};
 use socket2::{Domain, Protocol, Socket, Type};
+use std::os::fd::{AsRawFd, RawFd};
 use std::{
     io,
     net::SocketAddr,
     sync::atomic::{AtomicBool, Ordering},
     time::{Duration, Instant},
 };
+use tokio::io::unix::AsyncFd;
 
 /// Most datagrams handled per loop turn before the handler's turn runs.
 pub const TURN: usize = 64;
@@ -24,6 +26,7 @@ pub const TURN: usize = 64;
 /// A UDP socket driven by a current-thread tokio runtime.
 pub struct TokioUdp {
     socket: std::net::UdpSocket,
+    watched: Option<RawFd>,
     /// This loop's counters.
     pub stats: UdpStats,
 }
@@ -39,6 +42,7 @@ impl TokioUdp {
         socket.set_nonblocking(true)?;
         Ok(Self {
             socket: socket.into(),
+            watched: None,
             stats: UdpStats::default(),
         })
     }
@@ -48,6 +52,12 @@ impl TokioUdp {
         self.socket.local_addr()
     }
 
+    /// Wakes the loop whenever `fd` is readable, like [`UdpRing::watch`] (the epoll descriptor
+    /// of the core's TCP connections). The descriptor stays owned by the caller.
+    pub fn watch(&mut self, fd: RawFd) {
+        self.watched = Some(fd);
+    }
+
     /// Runs the loop until `stop` is set, checking it at least every `tick`.
     pub fn run<H: DatagramHandler>(
         &mut self,
@@ -55,6 +65,7 @@ impl TokioUdp {
         stop: &AtomicBool,
         tick: Duration,
     ) -> io::Result<()> {
+        let watched = self.watched;
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_io()
             .enable_time()
@@ -63,6 +74,14 @@ impl TokioUdp {
         let stats = &mut self.stats;
         rt.block_on(async move {
             let sock = tokio::net::UdpSocket::from_std(std_sock)?;
+            // SAFETY: the watched descriptor (the station server's epoll fd) is owned by the
+            // handler, which outlives this `run` call; the `AsyncFd` is dropped when it returns.
+            let watched = match watched {
+                Some(fd) => {
+                    Some(unsafe { AsyncFd::register(Watched(fd)) }.map_err(io::Error::from)?)
+                }
+                None => None,
+            };
             let mut buf = vec![0u8; MAX_DATAGRAM + 1];
             let mut out = Outbox::default();
             let mut busy_since = Instant::now();
@@ -99,13 +118,38 @@ impl TokioUdp {
                     }
                     let waiting = Instant::now();
                     stats.busy_ns += nanos(waiting.saturating_duration_since(busy_since));
-                    let _ = tokio::time::timeout(tick, sock.readable()).await;
+                    let wake = async {
+                        match &watched {
+                            Some(w) => {
+                                tokio::select! {
+                                    _ = sock.readable() => {}
+                                    r = w.readable() => {
+                                        // Level-triggered: the handler's turn drains it.
+                                        if let Ok(mut g) = r { g.clear_ready(); }
+                                    }
+                                }
+                            }
+                            None => {
+                                let _ = sock.readable().await;
+                            }
+                        }
+                    };
+                    let _ = tokio::time::timeout(tick, wake).await;
                     busy_since = Instant::now();
                     stats.idle_ns += nanos(busy_since.saturating_duration_since(waiting));
                 }
             }
             Ok(())
         })
+    }
+}
+
+/// A descriptor the loop watches without owning it.
+struct Watched(RawFd);
+
+impl AsRawFd for Watched {
+    fn as_raw_fd(&self) -> RawFd {
+        self.0
     }
 }
 
@@ -149,6 +193,14 @@ impl SocketLoop {
         match self {
             Self::IoUring(r) => r.run(handler, stop, tick),
             Self::Tokio(t) => t.run(handler, stop, tick),
+        }
+    }
+
+    /// Wakes the loop whenever `fd` is readable (see [`UdpRing::watch`]).
+    pub fn watch(&mut self, fd: RawFd) {
+        match self {
+            Self::IoUring(r) => r.watch(fd),
+            Self::Tokio(t) => t.watch(fd),
         }
     }
 

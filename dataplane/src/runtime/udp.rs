@@ -21,6 +21,8 @@ const TAG_MULTI: u64 = 1 << 62;
 const TAG_SINGLE: u64 = 2 << 62;
 const TAG_SEND: u64 = 3 << 62;
 const TAG_MASK: u64 = 3 << 62;
+/// A watched descriptor's readiness (tag bits 0, value 1: no other operation uses tag 0).
+const TAG_WATCH: u64 = 1;
 const NAME_LEN: u32 = size_of::<libc::sockaddr_storage>() as u32;
 
 /// How datagrams are received.
@@ -155,6 +157,8 @@ pub struct UdpRing {
     out: Outbox,
     multishot_armed: bool,
     mode: RecvMode,
+    /// Descriptors whose readiness wakes the loop (see [`UdpRing::watch`]), and whether armed.
+    watched: Option<(std::os::fd::RawFd, bool)>,
     /// This loop's counters.
     pub stats: UdpStats,
 }
@@ -205,6 +209,7 @@ impl UdpRing {
             out: Outbox::default(),
             multishot_armed: false,
             mode,
+            watched: None,
             stats: UdpStats::default(),
         })
     }
@@ -222,6 +227,25 @@ impl UdpRing {
         self.mode
     }
 
+    /// Wakes the loop whenever `fd` is readable (a multishot `POLL_ADD` on this ring): the
+    /// handler's `on_turn` then runs at once instead of at the next tick. Used for the epoll
+    /// descriptor of the core's TCP connections (`runtime::tcp`).
+    pub fn watch(&mut self, fd: std::os::fd::RawFd) {
+        self.watched = Some((fd, false));
+    }
+
+    fn arm_watch(&mut self) -> io::Result<()> {
+        if let Some((fd, armed @ false)) = &mut self.watched {
+            let sqe = opcode::PollAdd::new(types::Fd(*fd), libc::POLLIN as u32)
+                .multi(true)
+                .build()
+                .user_data(TAG_WATCH);
+            *armed = true;
+            push_sqe(&mut self.ring, &sqe)?;
+        }
+        Ok(())
+    }
+
     /// Runs the loop until `stop` is set, checking it at least every `tick`.
     pub fn run<H: DatagramHandler>(
         &mut self,
@@ -230,6 +254,7 @@ impl UdpRing {
         tick: Duration,
     ) -> io::Result<()> {
         self.arm_receives()?;
+        self.arm_watch()?;
         let ts = types::Timespec::from(tick);
         let mut cqes: Vec<(u64, i32, u32)> = Vec::with_capacity(1024);
         let mut busy_since = Instant::now();
@@ -261,6 +286,11 @@ impl UdpRing {
                     TAG_MULTI => self.on_multishot(handler, now, res, flags),
                     TAG_SINGLE => self.on_single(handler, now, (ud & !TAG_MASK) as usize, res)?,
                     TAG_SEND => self.on_sent((ud & !TAG_MASK) as usize, res),
+                    _ if ud == TAG_WATCH && !cqueue::more(flags) => {
+                        if let Some((_, armed)) = &mut self.watched {
+                            *armed = false;
+                        }
+                    }
                     _ => {}
                 }
             }
@@ -270,6 +300,7 @@ impl UdpRing {
                 self.arm_receives()?;
             }
             self.flush_outbox()?;
+            self.arm_watch()?;
         }
         Ok(())
     }

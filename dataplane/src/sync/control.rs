@@ -107,6 +107,7 @@ pub fn apply_session(core: &mut NetworkCore, msg: ControlMsg) -> Result<(), Stri
                 session.rx_settings = r.rx_settings;
                 session.queue = r.queue.clone();
                 session.confirmed_down = r.confirmed_down;
+                session.mac = r.mac.clone();
             }
             core.insert_session(session)
                 .map(drop)

@@ -124,6 +124,7 @@ pub fn gateway(g: &api::Gateway) -> Result<GatewayRecord, ConvertError> {
         eui: gateway_eui(&g.eui)?,
         id: g.gateway_id.clone(),
         region,
+        auth_token_hash: (!g.auth_token_hash.is_empty()).then(|| g.auth_token_hash.clone()),
     })
 }
 

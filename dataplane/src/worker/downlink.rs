@@ -27,13 +27,19 @@
 //! sees only its own time on air, so the gateway may exceed its budget by up to the number of
 //! cores. The gateway's own duty-cycle enforcement (the packet forwarder refuses with
 //! `TX_FREQ`/`TX_POWER`-style errors, Basic Station with `dntxed` failures) remains the backstop.
-//! MAC answers are not built yet (no MAC layer): `mac` is empty, so an uplink with only MAC
-//! requests gets no downlink unless it is confirmed or the queue has items.
+//!
+//! # MAC commands
+//! [`DownlinkDriver::mac_uplink`] runs the MAC layer (`network::mac`) on the accepted uplink
+//! once; the answer then carries its answers and requests (FOpts, or FPort 0 when they do not
+//! fit beside nothing else), and an uplink whose MAC commands need an answer (LinkCheckReq,
+//! DeviceTimeReq, ResetInd, RekeyInd, a sticky answer, ADRACKReq) or whose session has requests
+//! to make gets a downlink even when unconfirmed with an empty queue.
 
 use super::downlink_events::{event_of, fail_label, publish_ack, skip_label, tx_of};
 use crate::application::event::ApplicationEvent;
 use crate::application::event::RadioSettings;
 use crate::application::queue::{PushError, PushMsg};
+use crate::gateway::basicstation::{StationDown, StationRoute};
 use crate::gateway::udp::downlink::{Routes, TokenAllocator};
 use crate::gateway::{DownlinkRoute, TxAck};
 use crate::metrics::downlink::{DownlinkStats, FailLabel, SkipLabel};
@@ -42,6 +48,7 @@ use crate::network::downlink::{
     ScheduleConfig, ScheduledDownlink, SessionCrypto, TxAckOutcome, UplinkFacts, UplinkKind,
     Window, emit_pull_resp, handle_tx_ack, schedule_data_downlink, schedule_join_accept,
 };
+use crate::network::mac::{self, MacConfig, MacStats};
 use crate::network::{Micros, Session, SessionTable};
 use crate::runtime::timer_wheel::{TimerId, TimerWheel};
 use crate::runtime::udp::Outbox;
@@ -61,6 +68,8 @@ pub struct DownlinkConfig {
     pub schedule_late: Option<Duration>,
     /// How long to wait for a TX_ACK after handing a PULL_RESP over.
     pub tx_ack_timeout: Duration,
+    /// The MAC layer: ADR, requests, desired receive windows.
+    pub mac: MacConfig,
 }
 
 impl Default for DownlinkConfig {
@@ -70,6 +79,7 @@ impl Default for DownlinkConfig {
             duty_cycle: DutyCycleConfig::default(),
             schedule_late: None,
             tx_ack_timeout: Duration::from_secs(2),
+            mac: MacConfig::default(),
         }
     }
 }
@@ -117,10 +127,14 @@ pub struct DownlinkDriver {
     tokens: TokenAllocator,
     receptions: Vec<Reception>,
     buf: Vec<u8>,
+    /// Downlinks handed over to Basic Station gateways, with their connection's core.
+    station_out: Vec<(u16, StationDown)>,
     /// This core's downlink counters.
     pub stats: DownlinkStats,
     /// This core's join-accepts.
     pub join_accepts: JoinAcceptCounts,
+    /// This core's MAC command and ADR counters.
+    pub mac_stats: MacStats,
 }
 
 /// Writes the counters a frame spent back into its session: the place where the persist layer
@@ -142,14 +156,40 @@ impl DownlinkDriver {
             tokens: TokenAllocator::new(core, cores),
             receptions: Vec::new(),
             buf: Vec::with_capacity(512),
+            station_out: Vec::new(),
             stats: DownlinkStats::default(),
             join_accepts: JoinAcceptCounts::default(),
+            mac_stats: MacStats::default(),
         }
+    }
+
+    /// Runs the MAC layer on the uplink `session` just accepted (once per uplink; again is a
+    /// no-op); returns whether the MAC layer needs a downlink.
+    pub fn mac_uplink(&mut self, session: &mut Session) -> bool {
+        let Some(up) = session.last_uplink else {
+            return false;
+        };
+        mac::on_uplink(
+            session,
+            &self.config.mac,
+            &mac::facts(&up),
+            &mut self.mac_stats,
+        )
     }
 
     /// Learns where a gateway takes downlinks.
     pub fn set_route(&mut self, route: DownlinkRoute) -> bool {
         self.routes.set(route)
+    }
+
+    /// Learns which core holds a Basic Station gateway's connection.
+    pub fn set_station_route(&mut self, route: StationRoute) {
+        self.routes.set_station(route);
+    }
+
+    /// Moves the downlinks handed over to Basic Station gateways into `out`.
+    pub fn take_station_downlinks(&mut self, out: &mut Vec<(u16, StationDown)>) {
+        out.append(&mut self.station_out);
     }
 
     /// Downlinks between scheduling and TX_ACK.
@@ -193,8 +233,8 @@ impl DownlinkDriver {
 
     /// The class A answer to an uplink `session` just accepted, heard by the receptions of
     /// [`DownlinkDriver::take_receptions`] with `settings`: ACK/NACK of a pending confirmed
-    /// downlink, then, when an answer is owed (a confirmed uplink, queued items, ADRACKReq), a
-    /// frame scheduled for hand-over.
+    /// downlink, then, when an answer is owed (a confirmed uplink, queued items, ADRACKReq, MAC
+    /// answers or requests), a frame scheduled for hand-over.
     pub fn after_uplink(
         &mut self,
         now: Micros,
@@ -208,7 +248,8 @@ impl DownlinkDriver {
         if let Some(ack) = session.confirmed_down.on_uplink(up.ack) {
             publish_ack(session, ack, events);
         }
-        if !up.confirmed && session.queue.is_empty() && !up.adr_ack_req {
+        let mac_owes = self.mac_uplink(session);
+        if !up.confirmed && session.queue.is_empty() && !up.adr_ack_req && !mac_owes {
             return;
         }
         let (Some(data_rate), Some(settings)) = (up.data_rate, settings) else {
@@ -219,6 +260,8 @@ impl DownlinkDriver {
             self.stats.skip(SkipLabel::NoWindow);
             return;
         };
+        let room = mac::room(session, data_rate, !session.queue.is_empty());
+        let prepared = mac::prepare(session, &self.config.mac, up.fcnt, room);
         let input = DataDownlinkInput {
             facts: UplinkFacts {
                 region: session.region,
@@ -235,9 +278,9 @@ impl DownlinkDriver {
                 keys: &session.keys,
             },
             confirmed_uplink_fcnt: up.confirmed.then_some(up.fcnt),
-            mac: &[],
+            mac: &prepared.bytes,
             adr: up.adr,
-            force: up.adr_ack_req,
+            force: up.adr_ack_req || session.mac.sticky,
         };
         let mut counters = FrameCounters {
             n_fcnt_down: session.n_fcnt_down,
@@ -261,6 +304,7 @@ impl DownlinkDriver {
             }
         };
         spend_counters(session, counters);
+        mac::commit(session, &prepared, up.fcnt, &mut self.mac_stats);
         self.stats.scheduled[usize::from(d.slot.window == Window::Rx2)] += 1;
         let at = self.hand_over_at(now, &d);
         let Some(token) = self
@@ -494,6 +538,18 @@ impl DownlinkDriver {
         if now > f.downlink.slot.deadline {
             // Too late to reach the gateway in time: as if it had answered TOO_LATE.
             self.resolve(now, token, f, Some(TxError::TooLate), sessions, events);
+            return;
+        }
+        if let Some(core) = self.routes.station(&f.downlink.slot.gateway) {
+            // Basic Station: the connection's core writes the dnmsg; dntxed comes back here.
+            let dev_eui = sessions
+                .get_by_device_id_mut(&f.application_id, &f.device_id)
+                .and_then(|s| s.dev_eui);
+            let d = StationDown::from_scheduled(&f.downlink, token, dev_eui);
+            self.station_out.push((core, d));
+            let at = now.saturating_add(self.config.tx_ack_timeout);
+            f.timer = self.timers.insert(at.0, Due::AckTimeout(token));
+            self.in_flight.insert(token, f);
             return;
         }
         let route = self.routes.get(&f.downlink.slot.gateway).copied();

@@ -58,6 +58,8 @@ fn table(confirmed: bool) -> SessionTable {
         max_snr_db: Some(5.0),
         gateway_count: 1,
         received_at: Micros(T0),
+        received_at_ms: 0,
+        gps_time_ms: None,
     });
     let mut t = SessionTable::default();
     t.insert(s).unwrap();

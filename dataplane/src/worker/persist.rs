@@ -93,6 +93,12 @@ pub fn raise(session: &mut Session, state: &SessionState) {
     session.fcnt_up = session.fcnt_up.max(state.fcnt_up);
     session.n_fcnt_down = session.n_fcnt_down.max(state.n_fcnt_down_limit);
     session.a_fcnt_down = session.a_fcnt_down.max(state.a_fcnt_down_limit);
+    // The journaled MAC state: what the device accepted survives a restart.
+    if let Some(blob) = &state.mac_state
+        && let Err(e) = crate::network::mac::restore(session, blob)
+    {
+        tracing::warn!(dev_addr = %session.dev_addr, error = %e, "journaled MAC state ignored");
+    }
 }
 
 /// Whether the lease covers its next value, given the journal's durable sequence number.
@@ -179,6 +185,22 @@ impl Durability {
         }
         self.failed = true;
         self.stats.errors += 1;
+    }
+
+    /// Journals `key`'s MAC state (`network::mac::codec`), replacing the previous one. Not
+    /// waited on: a crash before it is durable loses only the last change, which the device
+    /// then answers again (`desired` still differs, or ADR decides again).
+    pub fn mac_state(&mut self, key: SessionKey, blob: &[u8]) -> Option<Seq> {
+        if self.failed {
+            return None;
+        }
+        match self.journal.append(key, Change::MacState(blob)) {
+            Ok(seq) => Some(seq),
+            Err(e) => {
+                self.fail(&e);
+                None
+            }
+        }
     }
 
     /// Journals an accepted uplink's FCntUp; `None` when the journal has failed (the uplink

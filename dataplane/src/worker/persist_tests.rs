@@ -180,3 +180,41 @@ fn a_failed_journal_delivers_nothing_and_leases_nothing() {
     );
     assert!(d.stats().errors >= 3);
 }
+
+#[test]
+fn mac_state_survives_recovery_from_segments_and_checkpoints() {
+    for checkpoint in [false, true] {
+        let root = tempfile::tempdir().expect("tempdir");
+        let mut want = session(LorawanVersion::V1_1);
+        {
+            let mut d = open(root.path(), SessionStates::default());
+            let k = key_of(&want);
+            d.accepted(k, 1).expect("append");
+            // Accepted ADR and RX2 settings, an older value first: the last one wins.
+            want.mac.current.data_rate = 3;
+            want.mac.dirty = true;
+            let old = crate::network::mac::take_journal(&mut want).expect("dirty");
+            d.mac_state(k, &old).expect("append");
+            want.mac.current.data_rate = 5;
+            want.mac.current.tx_power_index = 2;
+            want.mac.current.rx2_data_rate = 3;
+            want.mac.desired = want.mac.current;
+            want.mac.dirty = true;
+            let blob = crate::network::mac::take_journal(&mut want).expect("dirty");
+            assert_eq!(crate::network::mac::take_journal(&mut want), None, "once");
+            d.mac_state(k, &blob).expect("append");
+            d.journal.flush().expect("flush");
+            if checkpoint {
+                d.journal.checkpoint().expect("checkpoint");
+            }
+            // Dropped without a clean stop.
+        }
+        let recovered = recover(root.path()).expect("recover");
+        let d = open(root.path(), recovered.sessions);
+        let mut s = session(LorawanVersion::V1_1);
+        d.raise(&mut s);
+        assert_eq!(s.mac.current, want.mac.current, "checkpoint={checkpoint}");
+        assert_eq!(s.mac.desired, want.mac.desired, "checkpoint={checkpoint}");
+        assert_eq!(s.rx_settings.rx2_data_rate, 3, "the receive windows follow");
+    }
+}

@@ -4,6 +4,7 @@
 //! route goes to every core; each TX_ACK goes to the core named by its PULL_RESP token.
 
 use crate::drop::DropReason;
+use crate::gateway::basicstation::{StationDown, StationRoute};
 use crate::gateway::udp::downlink::owner_core;
 use crate::gateway::{CoreMsg, DownlinkRoute, GatewayUplink, TxAck, UplinkSink};
 use crate::runtime::mesh::MeshEndpoint;
@@ -22,6 +23,11 @@ pub trait OwnerCore {
     fn tx_ack(&mut self, _now: Instant, _ack: TxAck) {}
     /// Drives timers once per loop turn; downlinks due go into `out`.
     fn on_turn(&mut self, _now: Instant, _out: &mut Outbox) {}
+    /// Learns which core holds a Basic Station gateway's connection.
+    fn station_route(&mut self, _route: StationRoute) {}
+    /// Moves downlinks due for Basic Station gateways into `out`, with the core of each one's
+    /// connection.
+    fn station_downlinks(&mut self, _out: &mut Vec<(u16, StationDown)>) {}
 }
 
 /// The core that owns `dev_addr` among `cores` cores (Fibonacci hashing spreads sequential
@@ -65,6 +71,11 @@ pub struct Router<O> {
     owner: O,
     /// Routes not yet handed to a core whose ring was full (retried each turn).
     unsent_routes: Vec<(usize, DownlinkRoute)>,
+    /// Station routes not yet handed to a core whose ring was full (retried each turn).
+    unsent_station_routes: Vec<(usize, StationRoute)>,
+    /// Downlinks for Basic Station connections on this core (see [`Router::take_station_downlinks`]).
+    station_local: Vec<StationDown>,
+    station_due: Vec<(u16, StationDown)>,
     /// Hand-off counters.
     pub stats: RouterStats,
 }
@@ -76,6 +87,9 @@ impl<O: OwnerCore> Router<O> {
             mesh,
             owner,
             unsent_routes: Vec::new(),
+            unsent_station_routes: Vec::new(),
+            station_local: Vec::new(),
+            station_due: Vec::new(),
             stats: RouterStats::default(),
         }
     }
@@ -152,19 +166,62 @@ impl<O: OwnerCore> UplinkSink for Router<O> {
         }
     }
 
+    fn station_route(&mut self, route: StationRoute) {
+        self.owner.station_route(route);
+        let me = self.mesh.core();
+        self.unsent_station_routes.extend(
+            (0..self.mesh.cores())
+                .filter(|c| *c != me)
+                .map(|c| (c, route)),
+        );
+        self.send_routes();
+    }
+
     fn on_turn(&mut self, now: Instant, out: &mut Outbox) {
-        if !self.unsent_routes.is_empty() {
+        if !self.unsent_routes.is_empty() || !self.unsent_station_routes.is_empty() {
             self.send_routes();
         }
         let Self {
-            mesh, owner, stats, ..
+            mesh,
+            owner,
+            stats,
+            station_local,
+            ..
         } = self;
         stats.received += mesh.drain(4096, |_, msg| match msg {
             CoreMsg::Uplink(up) => owner.handle(now, up),
             CoreMsg::Route(r) => owner.downlink_route(r),
             CoreMsg::TxAck(a) => owner.tx_ack(now, a),
+            CoreMsg::StationRoute(r) => owner.station_route(r),
+            CoreMsg::StationDown(d) => station_local.push(d),
         }) as u64;
         owner.on_turn(now, out);
+        self.hand_station_downlinks();
+    }
+}
+
+impl<O: OwnerCore> Router<O> {
+    /// Downlinks this core's owner scheduled for Basic Station gateways: those whose
+    /// connection is here stay for [`Router::take_station_downlinks`], the others go to their
+    /// connection's core (a full ring loses the frame; its TX_ACK timeout then fails it).
+    fn hand_station_downlinks(&mut self) {
+        let mut due = std::mem::take(&mut self.station_due);
+        self.owner.station_downlinks(&mut due);
+        let me = self.mesh.core();
+        for (core, d) in due.drain(..) {
+            let core = usize::from(core);
+            if core == me {
+                self.station_local.push(d);
+            } else if self.mesh.try_send(core, CoreMsg::StationDown(d)).is_err() {
+                self.stats.drop_ring_full += 1;
+            }
+        }
+        self.station_due = due;
+    }
+
+    /// Takes the downlinks for Basic Station connections held by this core.
+    pub fn take_station_downlinks(&mut self) -> Vec<StationDown> {
+        std::mem::take(&mut self.station_local)
     }
 }
 
@@ -175,6 +232,8 @@ impl<O> Router<O> {
         let mesh = &mut self.mesh;
         self.unsent_routes
             .retain(|&(dst, r)| mesh.try_send(dst, CoreMsg::Route(r)).is_err());
+        self.unsent_station_routes
+            .retain(|&(dst, r)| mesh.try_send(dst, CoreMsg::StationRoute(r)).is_err());
     }
 }
 

@@ -73,6 +73,7 @@ pub fn start_node(gateways: &[u64], sessions: Vec<SessionRecord>, timing: Timing
         eui: Eui64::from_u64(eui),
         id: format!("gw-{eui:016x}"),
         region: Some("EU868".into()),
+        auth_token_hash: None,
     }))
     .expect("unique gateway EUIs");
     node::start(&node_config(timing), registry, sessions).expect("node starts")

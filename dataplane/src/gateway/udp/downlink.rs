@@ -58,10 +58,12 @@ impl TokenAllocator {
     }
 }
 
-/// Where each gateway takes downlinks, as this core knows it.
+/// Where each gateway takes downlinks, as this core knows it: a Semtech UDP address, or the
+/// core holding a Basic Station connection (that one wins while it is open).
 #[derive(Debug, Default, Clone)]
 pub struct Routes {
     by_eui: HashMap<Eui64, DownlinkRoute>,
+    stations: HashMap<Eui64, u16>,
 }
 
 impl Routes {
@@ -77,7 +79,20 @@ impl Routes {
 
     /// Whether `eui` can be sent downlinks.
     pub fn can_transmit(&self, eui: &Eui64) -> bool {
-        self.by_eui.contains_key(eui)
+        self.by_eui.contains_key(eui) || self.stations.contains_key(eui)
+    }
+
+    /// Records where a Basic Station gateway's connection lives (or that it closed).
+    pub fn set_station(&mut self, route: crate::gateway::basicstation::StationRoute) {
+        match route.core {
+            Some(core) => self.stations.insert(route.eui, core),
+            None => self.stations.remove(&route.eui),
+        };
+    }
+
+    /// The core holding `eui`'s Basic Station connection.
+    pub fn station(&self, eui: &Eui64) -> Option<u16> {
+        self.stations.get(eui).copied()
     }
 }
 

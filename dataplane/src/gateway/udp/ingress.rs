@@ -344,6 +344,7 @@ mod tests {
             eui: Eui64::from_u64(GW),
             id: "gw".into(),
             region: None,
+            auth_token_hash: None,
         }])
         .unwrap();
         SemtechUdpIngress::new(Arc::new(reg), Collect::default())
@@ -463,6 +464,7 @@ mod tests {
             eui: Eui64::from_u64(GW),
             id: "gw".into(),
             region: None,
+            auth_token_hash: None,
         }])
         .unwrap();
         let mut ing = SemtechUdpIngress::new(Arc::new(reg), Downlinks::default());
