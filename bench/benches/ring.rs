@@ -14,7 +14,7 @@ use crossbeam_queue::ArrayQueue;
 use dataplane::runtime::mesh::{MeshEndpoint, mesh};
 use std::hint::black_box;
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::time::{Duration, Instant};
 
 const CAP: usize = 8192;
@@ -89,10 +89,7 @@ impl Pair for StdMpsc {
         })
     }
     fn pop(rx: &mut Self::Rx) -> Option<Msg> {
-        match rx.try_recv() {
-            Ok(m) => Some(m),
-            Err(TryRecvError::Empty | TryRecvError::Disconnected) => None,
-        }
+        rx.try_recv().ok()
     }
 }
 

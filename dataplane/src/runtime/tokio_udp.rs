@@ -167,6 +167,8 @@ pub enum IngressKind {
 }
 
 /// One core's socket loop, either kind.
+// One per core, built once at start: the size difference costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 pub enum SocketLoop {
     /// The io_uring loop.
     IoUring(UdpRing),
