@@ -16,7 +16,8 @@
 //! | [`report`], [`svg`] | the report as JSON, Markdown and two SVG plots |
 //! | [`run`] | one whole run; [`cpu`]: loadgen's own CPU time and RSS |
 //!
-//! Devices are ABP only: OTAA needs the data plane's join path (issue 5), see [`device`].
+//! `loadgen run` drives ABP devices only: [`otaa`] has the device side of a join (checked
+//! against lrwn) but the sender does not send join-requests yet (`--otaa-fraction` is to come).
 //! The control plane's API does not exist yet, so a fleet is provisioned by handing the data
 //! plane the files `loadgen fleet` writes.
 //!

@@ -175,6 +175,19 @@ fn print(o: &Opts, rows: &[Row]) {
             r.dp_cpu_s / secs,
         );
     }
+    for r in rows.iter().filter(|r| r.report.losses.total() > 0) {
+        let l = &r.report.losses;
+        println!(
+            "{} losses: no event {}, lagged {}, PUSH_ACK missing {}, send errors {}, duplicate {}, unknown {}",
+            r.ingress,
+            l.no_event,
+            l.lagged_event,
+            l.push_ack_missing,
+            l.send_errors,
+            l.duplicate_event,
+            l.unknown_event,
+        );
+    }
     let median = |name: &str, f: &dyn Fn(&Row) -> f64| {
         let mut v: Vec<f64> = rows.iter().filter(|r| r.ingress == name).map(f).collect();
         v.sort_by(f64::total_cmp);
