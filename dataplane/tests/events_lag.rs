@@ -61,7 +61,9 @@ async fn slow_subscriber_lags_while_fast_subscriber_gets_everything() {
     // The slow subscriber: its first QUEUE events, then the notice once its queue has room.
     for n in 0..QUEUE as u32 {
         match slow.try_recv() {
-            Some(SubscriptionItem::Event(e)) => assert!(e.json.contains(&format!("\"fcnt\":{n},"))),
+            Some(SubscriptionItem::Event(e)) => {
+                assert!(e.json().contains(&format!("\"fcnt\":{n},")))
+            }
             other => panic!("slow subscriber item {n}: {other:?}"),
         }
     }

@@ -6,6 +6,7 @@
 //! |---|---|
 //! | [`fleet`] | devices and gateways derived from a seed; writes the data plane's `gateways.toml` and `sessions.toml` |
 //! | [`device`] | device identity, ABP session keys, data uplink frames (LoRaWAN 1.0.4 §4) |
+//! | [`otaa`] | the device side of a 1.0.x join: root key, DevNonce, join-request, join-accept → session keys |
 //! | [`radio`] | region channels and data rates, RSSI/SNR per device–gateway pair |
 //! | [`gateway`] | per-gateway counters; [`gateway::udp`]: PUSH_DATA/PULL_DATA/TX_ACK and ack tracking |
 //! | [`scenario`] | the run's typed settings (`deploy/config/loadgen.toml`) |
@@ -15,7 +16,8 @@
 //! | [`report`], [`svg`] | the report as JSON, Markdown and two SVG plots |
 //! | [`run`] | one whole run; [`cpu`]: loadgen's own CPU time and RSS |
 //!
-//! Devices are ABP only: OTAA needs the data plane's join path (issue 5), see [`device`].
+//! `loadgen run` drives ABP devices only: [`otaa`] has the device side of a join (checked
+//! against lrwn) but the sender does not send join-requests yet (`--otaa-fraction` is to come).
 //! The control plane's API does not exist yet, so a fleet is provisioned by handing the data
 //! plane the files `loadgen fleet` writes.
 //!
@@ -39,6 +41,7 @@ pub mod device;
 pub mod events;
 pub mod fleet;
 pub mod gateway;
+pub mod otaa;
 pub mod radio;
 pub mod report;
 pub mod rng;

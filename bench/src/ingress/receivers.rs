@@ -3,16 +3,17 @@
 //! `UdpSocket` loop on a current-thread runtime driving the same [`Worker`], and a bare
 //! `recvmmsg` loop that only counts (the kernel's ceiling).
 //!
-//! The tokio adapter is what a straightforward tokio ingress looks like: `try_recv_from` until
-//! the socket is empty or [`TURN`] datagrams were read, then the worker's turn (dedup windows
-//! close, events go out), each queued PUSH_ACK sent with `send_to(..).await`, and
-//! `readable().await` (bounded by the tick) when idle. It gets the same per-turn batching the
-//! io_uring loop gets from its completion queue.
+//! The tokio adapter is the data plane's own `[runtime] ingress = "tokio"` loop
+//! ([`TokioUdp`]): `try_recv_from` until the socket is empty or [`TURN`] datagrams were read,
+//! then the worker's turn (dedup windows close, events go out), each queued PUSH_ACK sent with
+//! `send_to(..).await`, and `readable().await` (bounded by the tick) when idle. It gets the same
+//! per-turn batching the io_uring loop gets from its completion queue.
 
 use super::load::{self, Shape};
 use super::probe::{Probe, ProbeSink, Role, SendTable, Timed, pin, thread_cpu};
 use dataplane::drop::DropReason;
 use dataplane::network::DedupConfig;
+use dataplane::runtime::tokio_udp::TokioUdp;
 use dataplane::runtime::udp::{DatagramHandler, MAX_DATAGRAM, Outbox, RecvMode, UdpRing, UdpStats};
 use dataplane::worker::{EventSink, Worker};
 use hdrhistogram::Histogram;
@@ -25,8 +26,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
-/// Most datagrams handled per tokio loop turn before the worker's turn runs.
-pub const TURN: usize = 64;
+pub use dataplane::runtime::tokio_udp::TURN;
 /// Datagrams per bare `recvmmsg`.
 const MMSG_BATCH: usize = 64;
 
@@ -180,52 +180,10 @@ fn tokio_loop<E: EventSink>(
     ready: mpsc::Sender<SocketAddr>,
     h: &mut Handler<E>,
 ) -> std::io::Result<(UdpStats, String)> {
-    let s = socket(any)?;
-    s.set_nonblocking(true)?;
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_io()
-        .enable_time()
-        .build()?;
-    rt.block_on(async {
-        let sock = tokio::net::UdpSocket::from_std(s.into())?;
-        let _ = ready.send(sock.local_addr()?);
-        let mut buf = vec![0u8; MAX_DATAGRAM + 1];
-        let mut out = Outbox::default();
-        let mut stats = UdpStats::default();
-        loop {
-            let now = Instant::now();
-            let mut got = 0;
-            while got < TURN {
-                match sock.try_recv_from(&mut buf) {
-                    Ok((n, _)) if n > MAX_DATAGRAM => stats.oversized += 1,
-                    Ok((n, from)) => {
-                        stats.datagrams_in += 1;
-                        h.on_datagram(now, from, &buf[..n], &mut out);
-                    }
-                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
-                    Err(_) => {
-                        stats.recv_errors += 1;
-                        break;
-                    }
-                }
-                got += 1;
-            }
-            h.on_turn(now, &mut out, &stats);
-            for (to, bytes) in out.drain() {
-                match sock.send_to(&bytes, to).await {
-                    Ok(_) => stats.datagrams_out += 1,
-                    Err(_) => stats.send_errors += 1,
-                }
-            }
-            if got == 0 {
-                if setup.stop.load(Ordering::Relaxed) {
-                    break;
-                }
-                let _ = tokio::time::timeout(setup.tick, sock.readable()).await;
-            }
-        }
-        Ok((stats, String::new()))
-    })
+    let mut l = TokioUdp::bind(any)?;
+    let _ = ready.send(l.local_addr()?);
+    l.run(h, &setup.stop, setup.tick)?;
+    Ok((l.stats, String::new()))
 }
 
 /// What an ingress on `tokio-uring` 0.5 looks like: its `UdpSocket` has no multishot receive,

@@ -110,19 +110,13 @@ impl Subscribers {
         stats.subscribers.store(count as u64, Ordering::Relaxed);
     }
 
-    /// Serialises `event` once and offers it to each subscriber of its application.
+    /// Offers `event` to each subscriber of its application (shared; its JSON is serialised
+    /// later, once, by the first subscriber needing it).
     fn fan_out(&mut self, event: ApplicationEvent, stats: &HubStats) {
         let Some(slots) = self.by_app.get_mut(event.application_id()) else {
             return;
         };
-        let json = match serde_json::to_string(&event) {
-            Ok(json) => json,
-            Err(e) => {
-                tracing::warn!(error = %e, "application event does not serialise");
-                return;
-            }
-        };
-        let shared = Arc::new(SharedEvent { event, json });
+        let shared = Arc::new(SharedEvent::new(event));
         let before = slots.len();
         slots.retain_mut(|s| s.offer(Some(SubscriptionItem::Event(Arc::clone(&shared))), stats));
         let removed = before - slots.len();

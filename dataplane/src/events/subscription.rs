@@ -1,18 +1,41 @@
 //! A subscriber's end: the bounded queue the drainer fills, read by one streaming connection.
 
-use std::{borrow::Cow, sync::Arc};
+use std::{
+    borrow::Cow,
+    sync::{Arc, OnceLock},
+};
 
 use tokio::sync::mpsc;
 
 use super::ApplicationEvent;
 
-/// An event as fanned out: the event and its JSON, serialised once for every subscriber.
+/// An event as fanned out: the event, and its JSON serialised once, by the first subscriber
+/// that asks (SSE, WebSocket), never by the drainer: gRPC subscribers never need it.
 #[derive(Debug)]
 pub struct SharedEvent {
     /// The event.
     pub event: ApplicationEvent,
-    /// `serde_json` of `event`.
-    pub json: String,
+    pub(super) json: OnceLock<String>,
+}
+
+impl SharedEvent {
+    /// Wraps `event`; nothing is serialised yet.
+    pub fn new(event: ApplicationEvent) -> Self {
+        Self {
+            event,
+            json: OnceLock::new(),
+        }
+    }
+
+    /// `serde_json` of the event, serialised on first use.
+    pub fn json(&self) -> &str {
+        self.json.get_or_init(|| {
+            serde_json::to_string(&self.event).unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "application event does not serialise");
+                r#"{"type":"unserialisable"}"#.to_owned()
+            })
+        })
+    }
 }
 
 /// What a subscription yields.
@@ -28,7 +51,7 @@ impl SubscriptionItem {
     /// The item as streamed: the event's JSON, or `{"type":"lagged","missed":N}`.
     pub fn json(&self) -> Cow<'_, str> {
         match self {
-            Self::Event(e) => Cow::Borrowed(&e.json),
+            Self::Event(e) => Cow::Borrowed(e.json()),
             Self::Lagged(n) => Cow::Owned(format!(r#"{{"type":"lagged","missed":{n}}}"#)),
         }
     }

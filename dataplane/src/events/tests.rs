@@ -72,7 +72,9 @@ fn fans_out_by_application_only() {
         drainer.drain();
         b.try_recv()
     } {
-        let v: serde_json::Value = serde_json::from_str(&e.json).unwrap();
+        assert!(e.json.get().is_none(), "the drainer serialises nothing");
+        let v: serde_json::Value = serde_json::from_str(e.json()).unwrap();
+        assert!(std::ptr::eq(e.json(), e.json()), "serialised once");
         assert_eq!(
             (v["type"].as_str(), v["fcnt"].as_u64()),
             (Some("uplink"), Some(4))
