@@ -418,6 +418,11 @@ mod tests {
             "the stack follows the control plane"
         );
         assert_eq!(
+            stack.basicstation.map(|b| b.listen),
+            Some(SocketAddr::from(([0, 0, 0, 0], 1887))),
+            "the stack serves Basic Station gateways"
+        );
+        assert_eq!(
             c.runtime.ingress,
             IngressConfig::IoUring,
             "io_uring by default"
