@@ -17,7 +17,7 @@
 use super::super::Micros;
 use super::beacon::GpsTime;
 use super::build::{self, FrameCounters, SessionCrypto};
-use super::class_c::{ClassCWait, DUTY_CYCLE_RETRY};
+use super::class_c::{ClassCWait, Frame, seal_into};
 use super::duty_cycle::{DutyCycle, DutyCycleError};
 use super::ping_slot::{self, DEFAULT_PERIODICITY};
 use super::queue::DownlinkQueue;
@@ -118,7 +118,6 @@ pub fn schedule_class_b(
         .map_err(NoDownlink::from)?
         .ok_or(NoDownlink::NothingToSend)?;
     let phy_len = spec.phy_len();
-    let confirmed = spec.confirmed;
     let mut out_of_budget = false;
     let mut chosen = None;
     for r in ranked {
@@ -138,38 +137,16 @@ pub fn schedule_class_b(
             Err(DutyCycleError::NoSubBand(_)) => {}
         }
     }
-    let slot = match (chosen, out_of_budget) {
-        (Some(s), _) => s,
-        (None, true) => return Err(ClassCWait::Defer(now.saturating_add(DUTY_CYCLE_RETRY))),
-        (None, false) => return Err(NoDownlink::NoGateway.into()),
+    let frame = Frame {
+        spec: &spec,
+        session: &input.session,
+        max_mac_payload: m,
     };
-    let sealed = build::seal(&spec, &input.session, None, counters, m);
-    let (phy_payload, fcnt, counter) = match sealed {
-        Ok(s) => s,
-        Err(e) => {
-            duty.refund(
-                slot.gateway,
-                band,
-                slot.frequency_hz,
-                slot.tx_at,
-                slot.airtime,
-            );
-            return Err(NoDownlink::from(e).into());
-        }
-    };
-    let item = match carries_item {
-        true => queue.pop_front(),
-        false => None,
-    };
-    Ok(ScheduledDownlink {
-        slot,
-        rx2_fallback: None,
-        phy_payload,
-        fcnt,
-        counter,
-        confirmed,
-        item,
-    })
+    let mut d = seal_into(chosen, out_of_budget, now, frame, counters, duty, band)?;
+    if carries_item {
+        d.item = queue.pop_front();
+    }
+    Ok(d)
 }
 
 /// The next ping slot reachable through the gateway of `r`, as a [`Slot`].

@@ -25,7 +25,7 @@ use super::schedule::{
     WindowParams,
 };
 use super::{NoDownlink, ScheduledDownlink};
-use shared::region::RegionId;
+use shared::region::{Band, RegionId};
 use std::time::Duration;
 
 /// Why a class B or C downlink does not go out now.
@@ -128,7 +128,6 @@ pub fn schedule_class_c(
     .map_err(NoDownlink::from)?
     .ok_or(NoDownlink::NothingToSend)?;
     let phy_len = spec.phy_len();
-    let confirmed = spec.confirmed;
     if let Some(at) = input.last_uplink_at {
         let airtime = super::airtime::downlink(&w.modulation, phy_len).unwrap_or_default();
         let end = class_a_end(at, &input.rx, airtime);
@@ -152,12 +151,53 @@ pub fn schedule_class_c(
             Err(DutyCycleError::NoSubBand(_)) => {}
         }
     }
+    let frame = Frame {
+        spec: &spec,
+        session: &input.session,
+        max_mac_payload: w.max_mac_payload,
+    };
+    let mut d = seal_into(chosen, out_of_budget, now, frame, counters, duty, band)?;
+    if carries_item {
+        d.item = queue.pop_front();
+    }
+    Ok(d)
+}
+
+/// A frame composed for class B or C, to seal into the slot chosen for it.
+pub(super) struct Frame<'a, 'b> {
+    /// What the frame carries.
+    pub spec: &'a build::FrameSpec<'b>,
+    /// The session's keys.
+    pub session: &'a SessionCrypto<'b>,
+    /// The data rate's size limit.
+    pub max_mac_payload: u8,
+}
+
+/// What class B and C share once every ranked gateway was tried: the chosen slot (a deferral
+/// when only duty cycle stood in the way), the frame sealed into it (its duty-cycle charge
+/// refunded when it cannot be built); the caller then takes the queue item it carries.
+pub(super) fn seal_into(
+    chosen: Option<Slot>,
+    out_of_budget: bool,
+    now: Micros,
+    frame: Frame<'_, '_>,
+    counters: &mut FrameCounters,
+    duty: &mut DutyCycle,
+    band: &Band,
+) -> Result<ScheduledDownlink, ClassCWait> {
     let slot = match (chosen, out_of_budget) {
         (Some(s), _) => s,
         (None, true) => return Err(ClassCWait::Defer(now.saturating_add(DUTY_CYCLE_RETRY))),
         (None, false) => return Err(NoDownlink::NoGateway.into()),
     };
-    let sealed = build::seal(&spec, &input.session, None, counters, w.max_mac_payload);
+    let confirmed = frame.spec.confirmed;
+    let sealed = build::seal(
+        frame.spec,
+        frame.session,
+        None,
+        counters,
+        frame.max_mac_payload,
+    );
     let (phy_payload, fcnt, counter) = match sealed {
         Ok(s) => s,
         Err(e) => {
@@ -171,10 +211,6 @@ pub fn schedule_class_c(
             return Err(NoDownlink::from(e).into());
         }
     };
-    let item = match carries_item {
-        true => queue.pop_front(),
-        false => None,
-    };
     Ok(ScheduledDownlink {
         slot,
         rx2_fallback: None,
@@ -182,7 +218,7 @@ pub fn schedule_class_c(
         fcnt,
         counter,
         confirmed,
-        item,
+        item: None,
     })
 }
 
