@@ -53,6 +53,7 @@ fn args() -> Args {
 
 /// `fdatasync`s/s of 128-byte appends to a file in `dir`.
 fn fsyncs_per_s(dir: &Path, n: usize) -> f64 {
+    std::fs::create_dir_all(dir).unwrap();
     let path = dir.join("registrations-fsync.bin");
     let mut f = std::fs::File::create(&path).unwrap();
     let t = Instant::now();
@@ -110,7 +111,7 @@ mod tempfile_dir {
 
 fn json_device(i: usize) -> serde_json::Value {
     serde_json::json!({
-        "device_id": format!("d{i}"), "dev_eui": format!("{:016X}", 0x1_0000 + i),
+        "device_id": format!("dev{i}"), "dev_eui": format!("{:016X}", 0x1_0000 + i),
         "join_eui": "70B3D57ED0000000", "mac_version": "MAC_V1_0_3",
         "phy_version": "RP001_V1_0_3_REV_A", "frequency_plan_id": "EU_863_870",
         "root_keys": {"app_key": "00112233445566778899AABBCCDDEEFF"}})
@@ -147,14 +148,14 @@ async fn store_direct(a: &Args) -> f64 {
     is.create_end_device(&app, input).await.unwrap();
     let template = is
         .store()
-        .get_end_device(&app, &DeviceId::new(format!("d{}", 1_000_000)).unwrap())
+        .get_end_device(&app, &DeviceId::new(format!("dev{}", 1_000_000)).unwrap())
         .await
         .unwrap();
     let store = is.store().clone();
     timed(a.devices, a.concurrency, move |i| {
         let (store, mut d) = (store.clone(), template.clone());
         async move {
-            d.device_id = DeviceId::new(format!("d{i}")).unwrap();
+            d.device_id = DeviceId::new(format!("dev{i}")).unwrap();
             d.dev_eui = format!("{:016X}", 0x1_0000 + i).parse().unwrap();
             store.create_end_device(d).await.unwrap();
         }
@@ -214,7 +215,7 @@ async fn grpc(a: &Args) -> f64 {
         async move {
             let mut req = tonic::Request::new(v1::CreateEndDeviceRequest {
                 application_id: "app".into(),
-                device_id: format!("d{i}"),
+                device_id: format!("dev{i}"),
                 dev_eui: format!("{:016X}", 0x1_0000 + i),
                 join_eui: "70B3D57ED0000000".into(),
                 mac_version: "MAC_V1_0_3".into(),
